@@ -1,0 +1,10 @@
+#pragma once
+/// \file asyncio.hpp
+/// Umbrella header: Python's asyncio for C++20. Includes only, in CPython `__init__` order.
+
+#include "asyncio/exceptions.hpp"  // IWYU pragma: export
+#include "asyncio/coro.hpp"        // IWYU pragma: export
+#include "asyncio/event_loop.hpp"  // IWYU pragma: export
+#include "asyncio/future.hpp"      // IWYU pragma: export
+#include "asyncio/sleep.hpp"       // IWYU pragma: export
+#include "asyncio/task.hpp"        // IWYU pragma: export

@@ -1,0 +1,163 @@
+#pragma once
+/// \file coro.hpp
+/// `Coro<T>`: what an `async def` returns.
+
+#include <coroutine>
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+#include "asyncio/detail/promise.hpp"
+#include "asyncio/exceptions.hpp"
+
+namespace asyncio {
+
+template <class T = void>
+class Coro;
+
+namespace detail {
+
+void log_never_awaited(PromiseBase* p);
+
+template <class T>
+struct CoroPromise;
+
+template <class T>
+struct CoroReturn {
+  template <class V = T>
+  void return_value(V&& v) {
+    static_cast<CoroPromise<T>*>(this)->Slot<T>::emplace(std::forward<V>(v));
+  }
+};
+template <>
+struct CoroReturn<void> {
+  void return_void() {}
+};
+
+template <class T>
+struct CoroPromise final : PromiseBase, Slot<T>, CoroReturn<T> {
+  CoroPromise() {
+    slot_offset_ = static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
+                                              reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
+    frame_ = std::coroutine_handle<CoroPromise>::from_promise(*this);
+    destroy_ = [](FutureBase* f) { static_cast<CoroPromise*>(f)->frame_.destroy(); };
+  }
+
+  Coro<T> get_return_object() noexcept;
+
+  /// Lazy start. A task's first step resumes here; a cancel requested before that step is
+  /// thrown from this await_resume, so none of the body runs (R22).
+  struct InitialAwaiter {
+    PromiseBase* p;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    void await_resume() {
+      p->started_ = true;
+      if (p->task_ == p) p->rethrow_injected();
+    }
+  };
+  InitialAwaiter initial_suspend() noexcept { return {this}; }
+
+  /// Hands control straight to the inline awaiter (symmetric transfer); a task root
+  /// returns to its step, which publishes the outcome.
+  struct FinalAwaiter {
+    bool await_ready() const noexcept { return false; }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<CoroPromise> h) noexcept {
+      auto c = h.promise().continuation_;
+      return c ? c : std::noop_coroutine();
+    }
+    void await_resume() const noexcept {}
+  };
+  FinalAwaiter final_suspend() noexcept { return {}; }
+
+  void unhandled_exception() noexcept { exc_ = std::current_exception(); }
+};
+
+}  // namespace detail
+
+/// The coroutine type of asyncio code: `Coro<int> f()` is `async def f() -> int`.
+///
+/// Lazy: calling `f()` runs nothing. `co_await f()` runs it inline in the awaiting task
+/// with no trip through the loop, and resumes the awaiter by symmetric transfer, so deep
+/// chains do not grow the native stack. `create_task(f())` schedules it as a Task.
+/// Move-only. A Coro can be awaited once; awaiting a moved-from or already-awaited Coro
+/// throws RuntimeError("cannot reuse already awaited coroutine").
+///
+/// **Cancellation:** a cancel of the awaiting task reaches the innermost future awaited
+/// anywhere down the inline chain.
+/// **Python:** a coroutine object. An unstarted Coro destroyed in debug mode logs
+/// "coroutine ... was never awaited" (Python warns always).
+template <class T>
+class [[nodiscard]] Coro {
+ public:
+  using promise_type = detail::CoroPromise<T>;
+  using value_type = T;
+  using handle_type = std::coroutine_handle<promise_type>;
+
+  Coro() = default;
+  Coro(Coro&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  Coro& operator=(Coro&& o) noexcept {
+    if (this != &o) {
+      reset();
+      h_ = std::exchange(o.h_, nullptr);
+    }
+    return *this;
+  }
+  ~Coro() { reset(); }
+
+  /// False for a moved-from Coro.
+  bool valid() const noexcept { return static_cast<bool>(h_); }
+
+  struct Awaiter {
+    handle_type h;
+    bool await_ready() const {
+      if (!h || h.promise().started_) throw RuntimeError("cannot reuse already awaited coroutine");
+      return false;
+    }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
+      auto& p = h.promise();
+      p.task_ = parent.promise().task_;
+      p.loop_ = p.task_->loop_;
+      p.continuation_ = parent;
+      return h;
+    }
+    T await_resume() {
+      auto& p = h.promise();
+      if (p.exc_) std::rethrow_exception(p.exc_);
+      if constexpr (!std::is_void_v<T>) return std::move(p.get());
+    }
+  };
+  /// Runs the coroutine inline (CPython: `await coro`).
+  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+  Awaiter operator co_await() & noexcept { return Awaiter{h_}; }
+
+  /// Releases ownership of the frame (used by create_task).
+  handle_type release() noexcept { return std::exchange(h_, nullptr); }
+
+ private:
+  friend struct detail::CoroPromise<T>;
+  explicit Coro(handle_type h) noexcept : h_(h) {}
+  void reset() {
+    if (h_) {
+      if (!h_.promise().started_) detail::log_never_awaited(&h_.promise());
+      h_.destroy();
+      h_ = nullptr;
+    }
+  }
+  handle_type h_;
+};
+
+namespace detail {
+template <class T>
+Coro<T> CoroPromise<T>::get_return_object() noexcept {
+  return Coro<T>(std::coroutine_handle<CoroPromise>::from_promise(*this));
+}
+
+template <class A>
+struct is_coro : std::false_type {};
+template <class T>
+struct is_coro<Coro<T>> : std::true_type {};
+}  // namespace detail
+
+}  // namespace asyncio

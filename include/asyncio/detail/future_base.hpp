@@ -1,0 +1,253 @@
+#pragma once
+// The state shared by every future: plain futures, tasks (inside their coroutine frame)
+// and the futures embedded in awaiters. Future<T>, Task<T>, AnyFuture are handles to it.
+
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "asyncio/detail/loop_core.hpp"
+#include "asyncio/exceptions.hpp"
+
+namespace asyncio::detail {
+
+/// A done callback: scheduled as ReadyItem{fn, ctx, future} when the future completes.
+/// Whoever registers one guarantees that `ctx` and the future outlive the queued item.
+struct DoneCallback {
+  void (*fn)(void* ctx, void* fut, Op op);
+  void* ctx;
+};
+
+/// Registration-ordered list with inline room for one entry (the common single awaiter):
+/// no allocation until a second callback arrives.
+class CallbackList {
+ public:
+  CallbackList() = default;
+  CallbackList(const CallbackList&) = delete;
+  CallbackList& operator=(const CallbackList&) = delete;
+  ~CallbackList() { std::free(heap_); }
+
+  std::uint32_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  DoneCallback& operator[](std::uint32_t i) { return i == 0 ? first_ : heap_[i - 1]; }
+
+  void push(DoneCallback cb) {
+    if (size_ == 0) {
+      first_ = cb;
+    } else {
+      if (size_ - 1 == cap_) grow();
+      heap_[size_ - 1] = cb;
+    }
+    ++size_;
+  }
+  /// Removes every entry for which `pred` holds, keeping order; returns how many.
+  template <class Pred>
+  std::uint32_t remove_if(Pred&& pred) {
+    std::uint32_t j = 0, removed = 0;
+    for (std::uint32_t i = 0; i < size_; ++i) {
+      DoneCallback cb = (*this)[i];
+      if (pred(cb)) {
+        ++removed;
+        continue;
+      }
+      (*this)[j++] = cb;
+    }
+    size_ = j;
+    return removed;
+  }
+  void clear() { size_ = 0; }
+
+ private:
+  void grow() {
+    std::uint32_t ncap = cap_ ? cap_ * 2 : 3;
+    auto* n = static_cast<DoneCallback*>(std::realloc(heap_, ncap * sizeof(DoneCallback)));
+    if (!n) throw std::bad_alloc();
+    heap_ = n;
+    cap_ = ncap;
+  }
+  DoneCallback first_{};
+  DoneCallback* heap_ = nullptr;
+  std::uint32_t size_ = 0;
+  std::uint32_t cap_ = 0;  // capacity of heap_
+};
+
+enum class FutureState : std::uint8_t { pending, finished, cancelled };
+/// For messages: "Future exception was never retrieved" etc.
+enum class FutureKind : std::uint8_t { future, task, gathering };
+
+/// Cancellation details, allocated only when a future is cancelled or a task asked to be.
+struct CancelInfo {
+  std::string message;           ///< CPython `_cancel_message` ("" = None)
+  std::exception_ptr saved_exc;  ///< CPython `_cancelled_exc`: handed out once (R27)
+};
+
+/// Reference-counted future state. Not thread-safe: touched only on its loop's thread.
+///
+/// Invariants: `state_` moves pending → finished|cancelled once; `exc_` is set iff the
+/// future finished with an exception (for a task still running it may hold the body's
+/// pending outcome); the value, if any, lives `slot_offset_` bytes from `this`.
+struct FutureBase {
+  explicit FutureBase(LoopCore* loop) : loop_(loop) {}
+  FutureBase(const FutureBase&) = delete;
+  FutureBase& operator=(const FutureBase&) = delete;
+
+  LoopCore* loop_;
+  void (*destroy_)(FutureBase*) = nullptr;  ///< frees the storage when refs_ drops to 0
+  /// Overrides cancel() (tasks, gathering futures); null: plain Future.cancel.
+  bool (*cancel_hook_)(FutureBase*, const std::string& msg) = nullptr;
+  std::exception_ptr exc_;
+  std::unique_ptr<CancelInfo> cancel_;
+  CallbackList callbacks_;
+  std::uint32_t refs_ = 1;
+  std::uint16_t slot_offset_ = 0;
+  FutureState state_ = FutureState::pending;
+  FutureKind kind_ = FutureKind::future;
+  bool log_traceback_ = false;  ///< failed and nobody looked yet (R12)
+
+  bool done() const { return state_ != FutureState::pending; }
+  bool cancelled() const { return state_ == FutureState::cancelled; }
+  bool is_task() const { return kind_ == FutureKind::task; }
+
+  void add_ref() { ++refs_; }
+  void release() {
+    if (--refs_ == 0) last_release();
+  }
+  void last_release();  // logs "exception was never retrieved" if due, then destroy_
+
+  CancelInfo& cancel_info() {
+    if (!cancel_) cancel_ = std::make_unique<CancelInfo>();
+    return *cancel_;
+  }
+  const std::string& cancel_message() const {
+    static const std::string empty;
+    return cancel_ ? cancel_->message : empty;
+  }
+
+  /// CPython `_make_cancelled_error`: the saved exception once, then fresh ones.
+  std::exception_ptr make_cancelled_error() {
+    if (cancel_ && cancel_->saved_exc) return std::exchange(cancel_->saved_exc, nullptr);
+    return std::make_exception_ptr(CancelledError(cancel_message()));
+  }
+
+  /// What `result()` would throw, or null on success; clears the "never retrieved" flag.
+  std::exception_ptr result_error() {
+    if (state_ == FutureState::cancelled) return make_cancelled_error();
+    if (state_ == FutureState::pending) {
+      return std::make_exception_ptr(InvalidStateError("Result is not set."));
+    }
+    log_traceback_ = false;
+    return exc_;
+  }
+  void throw_if_error() {
+    if (state_ == FutureState::finished && !exc_) return;
+    std::rethrow_exception(result_error());
+  }
+
+  /// CPython `Future.exception()`.
+  std::exception_ptr exception() {
+    if (state_ == FutureState::cancelled) std::rethrow_exception(make_cancelled_error());
+    if (state_ == FutureState::pending) throw InvalidStateError("Exception is not set.");
+    log_traceback_ = false;
+    return exc_;
+  }
+
+  /// Every done callback goes through the ready queue, in registration order (R10).
+  /// Each queued item holds a reference on this future; its function releases it.
+  void schedule_callbacks() {
+    const std::uint32_t n = callbacks_.size();
+    if (n == 0) return;
+    if (loop_->is_closed()) loop_->check_closed();
+    for (std::uint32_t i = 0; i < n; ++i) {
+      DoneCallback cb = callbacks_[i];
+      ++refs_;
+      loop_->push_ready(cb.fn, cb.ctx, this);
+    }
+    callbacks_.clear();
+  }
+  void add_callback(DoneCallback cb) {
+    if (done()) {
+      loop_->check_closed();
+      ++refs_;
+      loop_->push_ready(cb.fn, cb.ctx, this);
+    } else {
+      callbacks_.push(cb);
+    }
+  }
+
+  void check_settable(const char* op) const {
+    if (kind_ == FutureKind::task)
+      throw RuntimeError(std::string("Task does not support ") + op + " operation");
+    if (state_ != FutureState::pending) throw InvalidStateError("invalid state");
+  }
+  /// Marks the (already stored) value as the result and schedules callbacks.
+  void finish_with_value() {
+    state_ = FutureState::finished;
+    schedule_callbacks();
+  }
+  void finish_with_exception(std::exception_ptr e) {
+    exc_ = std::move(e);
+    state_ = FutureState::finished;
+    log_traceback_ = true;
+    schedule_callbacks();
+  }
+  /// CPython `Future.cancel(msg)`.
+  bool cancel(const std::string& msg) {
+    log_traceback_ = false;
+    if (state_ != FutureState::pending) return false;
+    state_ = FutureState::cancelled;
+    if (!msg.empty() || cancel_) cancel_info().message = msg;
+    schedule_callbacks();
+    return true;
+  }
+};
+
+/// Polymorphic cancel: `fut.cancel(msg)` whatever kind of future `f` is.
+inline bool cancel_future(FutureBase* f, const std::string& msg) {
+  return f->cancel_hook_ ? f->cancel_hook_(f, msg) : f->cancel(msg);
+}
+
+/// Storage for a future's value. `Slot<void>` is empty.
+template <class T>
+struct Slot {
+  Slot() {}
+  ~Slot() {
+    if (has_) value_.~T();
+  }
+  template <class... A>
+  void emplace(A&&... a) {
+    if (has_) value_.~T();
+    ::new (static_cast<void*>(&value_)) T(std::forward<A>(a)...);
+    has_ = true;
+  }
+  T& get() { return value_; }
+  bool has() const { return has_; }
+  union {
+    T value_;
+  };
+  bool has_ = false;
+};
+template <>
+struct Slot<void> {
+  bool has() const { return true; }
+};
+
+template <class T>
+Slot<T>& slot_of(FutureBase* f) {
+  return *reinterpret_cast<Slot<T>*>(reinterpret_cast<char*>(f) + f->slot_offset_);
+}
+
+/// A plain heap-allocated future (CPython `loop.create_future()`).
+template <class T>
+struct FutureCell final : FutureBase, Slot<T> {
+  explicit FutureCell(LoopCore* loop) : FutureBase(loop) {
+    slot_offset_ = static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
+                                              reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
+    destroy_ = [](FutureBase* f) { delete static_cast<FutureCell*>(f); };
+  }
+};
+
+}  // namespace asyncio::detail

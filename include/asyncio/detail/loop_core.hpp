@@ -1,0 +1,69 @@
+#pragma once
+// The part of the event loop that futures and tasks touch on their hot paths: the ready
+// queue, the timer heap, the current task. EventLoop (event_loop.hpp) derives from it and
+// adds everything else; keeping this part small lets future.hpp and coro.hpp stay
+// independent of the loop's full definition.
+
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <string>
+
+#include "asyncio/detail/ready_queue.hpp"
+#include "asyncio/detail/timer_heap.hpp"
+
+namespace asyncio {
+class EventLoop;
+
+/// What an exception handler receives (CPython: the `context` dict of
+/// `loop.call_exception_handler`). `message` is always set; `exception` may be null.
+struct ExceptionContext {
+  std::string message;
+  std::exception_ptr exception;
+  std::string future;  ///< description of the future/task/handle involved, if any
+};
+
+namespace detail {
+struct PromiseBase;
+
+class LoopCore {
+ public:
+  /// Seconds on the loop's clock: CLOCK_MONOTONIC, or the virtual clock.
+  double time() const {
+    if (virtual_time_) return vtime_;
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+  bool get_debug() const { return debug_; }
+  bool is_closed() const { return closed_; }
+
+  /// Appends to the ready queue (CPython: `call_soon`). Cost: one ring-buffer store.
+  void push_ready(void (*fn)(void*, void*, Op), void* a, void* b) {
+    ready_.push(ReadyItem{fn, a, b});
+  }
+  /// Schedules `node` at `node->when` (CPython: `call_at`).
+  void add_timer(TimerNode* node) { timers_.push(node); }
+  /// Lazily removes a scheduled timer; a no-op if it is not in the heap.
+  void cancel_timer(TimerNode* node) { timers_.cancel(node); }
+
+  /// Calls the exception handler (CPython: `loop.call_exception_handler`).
+  void call_exception_handler(const ExceptionContext& ctx);
+
+  /// Throws RuntimeError("Event loop is closed") when closed (CPython `_check_closed`).
+  void check_closed() const;
+
+  PromiseBase* current_task_ = nullptr;  ///< the task whose step is running, else null
+  PromiseBase* tasks_head_ = nullptr;    ///< unfinished tasks: the loop's strong references
+
+ protected:
+  ReadyQueue ready_;
+  TimerHeap timers_;
+  double vtime_ = 0.0;
+  bool virtual_time_ = false;
+  bool debug_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace detail
+}  // namespace asyncio

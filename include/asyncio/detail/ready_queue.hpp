@@ -1,0 +1,61 @@
+#pragma once
+// The loop's ready queue (CPython: BaseEventLoop._ready, a deque of Handles).
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace asyncio::detail {
+
+/// What to do with a queued item or registered callback: `run` it; `discard` it unrun
+/// from the ready queue (loop.close(); releases what the queued item holds); `forget` a
+/// done callback still registered on a future that is being destroyed.
+enum class Op : unsigned char { run, discard, forget };
+
+/// One entry of the ready queue: a plain function and two words. Task steps, future
+/// wake-ups, timer firings and user handles all travel as ReadyItems, so pushing never
+/// allocates (beyond the ring's amortised growth) and running costs one indirect call.
+struct ReadyItem {
+  void (*fn)(void* a, void* b, Op op);
+  void* a;
+  void* b;
+};
+
+/// FIFO ring buffer of ReadyItems with power-of-two capacity.
+/// Invariant: `tail_ - head_ <= capacity`; indices grow monotonically and are masked.
+class ReadyQueue {
+ public:
+  ReadyQueue() = default;
+  ReadyQueue(const ReadyQueue&) = delete;
+  ReadyQueue& operator=(const ReadyQueue&) = delete;
+  ~ReadyQueue() { std::free(buf_); }
+
+  void push(const ReadyItem& item) {
+    if (tail_ - head_ == cap_) grow();
+    buf_[tail_++ & (cap_ - 1)] = item;
+  }
+  ReadyItem pop() { return buf_[head_++ & (cap_ - 1)]; }
+  std::size_t size() const { return tail_ - head_; }
+  bool empty() const { return tail_ == head_; }
+
+ private:
+  void grow() {
+    std::size_t ncap = cap_ ? cap_ * 2 : 64;
+    auto* nbuf = static_cast<ReadyItem*>(std::malloc(ncap * sizeof(ReadyItem)));
+    if (!nbuf) throw std::bad_alloc();
+    for (std::size_t i = head_; i != tail_; ++i) nbuf[i - head_] = buf_[i & (cap_ - 1)];
+    std::free(buf_);
+    tail_ -= head_;
+    head_ = 0;
+    buf_ = nbuf;
+    cap_ = ncap;
+  }
+
+  ReadyItem* buf_ = nullptr;
+  std::size_t cap_ = 0;
+  std::size_t head_ = 0;
+  std::size_t tail_ = 0;
+};
+
+}  // namespace asyncio::detail

@@ -1,0 +1,135 @@
+#pragma once
+// The loop's timer heap (CPython: BaseEventLoop._scheduled, a heapq of TimerHandles).
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "asyncio/detail/ready_queue.hpp"
+
+namespace asyncio::detail {
+
+/// A timer living inside its owner (a sleep awaiter in a coroutine frame, or a user
+/// TimerHandle). The heap points at it; `index` says where, so cancelling can clear that
+/// entry in O(1) without searching (lazy removal as CPython: the entry stays until it
+/// reaches the top or the heap is rebuilt).
+struct TimerNode {
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  double when = 0;
+  std::size_t index = npos;  ///< position in the heap; npos when not in it
+  /// Queued on the ready queue when due: `fire(node, nullptr, op)`.
+  void (*fire)(void* node, void* unused, Op op) = nullptr;
+};
+
+/// A 4-ary min-heap of (when, seq) with FIFO order for equal deadlines (seq grows
+/// monotonically) — a deliberate refinement of CPython, whose heap orders ties arbitrarily.
+/// Entries cache `when` and `seq` so sifting touches only the heap array.
+/// Invariant: for every live entry e, `e.node->index` is e's position; cancelled entries
+/// have `node == nullptr` and are counted in `cancelled_`.
+class TimerHeap {
+ public:
+  struct Entry {
+    double when;
+    std::uint64_t seq;
+    TimerNode* node;
+  };
+
+  std::size_t size() const { return heap_.size(); }
+  bool empty() const { return heap_.empty(); }
+  std::size_t cancelled() const { return cancelled_; }
+  const Entry& top() const { return heap_.front(); }
+
+  void push(TimerNode* node) {
+    heap_.push_back(Entry{node->when, seq_++, node});
+    sift_up(heap_.size() - 1);
+  }
+
+  /// Removes the top entry (live or cancelled).
+  void pop() {
+    if (!heap_.front().node) --cancelled_;
+    else heap_.front().node->index = TimerNode::npos;
+    Entry last = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) {
+      heap_.front() = last;
+      if (last.node) last.node->index = 0;
+      sift_down(0);
+    }
+  }
+
+  /// Lazy removal: the entry stays, emptied. O(1).
+  void cancel(TimerNode* node) {
+    if (node->index == TimerNode::npos) return;
+    heap_[node->index].node = nullptr;
+    node->index = TimerNode::npos;
+    ++cancelled_;
+  }
+
+  /// Drops every cancelled entry and re-heapifies (CPython: when more than half of
+  /// more than 100 timers are cancelled). Keeps (when, seq), so FIFO ties survive.
+  void rebuild() {
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < heap_.size(); ++i)
+      if (heap_[i].node) heap_[j++] = heap_[i];
+    heap_.resize(j);
+    cancelled_ = 0;
+    for (std::size_t i = 0; i < heap_.size(); ++i) heap_[i].node->index = i;
+    if (heap_.size() > 1)
+      for (std::size_t i = (heap_.size() - 2) / 4 + 1; i-- > 0;) sift_down(i);
+  }
+
+  /// Empties the heap; every live node learns it is no longer scheduled.
+  template <class F>
+  void clear(F&& on_live_node) {
+    std::vector<Entry> old;
+    old.swap(heap_);
+    cancelled_ = 0;
+    for (auto& e : old)
+      if (e.node) {
+        e.node->index = TimerNode::npos;
+        on_live_node(e.node);
+      }
+  }
+
+ private:
+  static bool less(const Entry& a, const Entry& b) {
+    return a.when < b.when || (a.when == b.when && a.seq < b.seq);
+  }
+  void place(std::size_t i, const Entry& e) {
+    heap_[i] = e;
+    if (e.node) e.node->index = i;
+  }
+  void sift_up(std::size_t i) {
+    Entry e = heap_[i];
+    while (i > 0) {
+      std::size_t p = (i - 1) / 4;
+      if (!less(e, heap_[p])) break;
+      place(i, heap_[p]);
+      i = p;
+    }
+    place(i, e);
+  }
+  void sift_down(std::size_t i) {
+    Entry e = heap_[i];
+    const std::size_t n = heap_.size();
+    for (;;) {
+      std::size_t c = 4 * i + 1;
+      if (c >= n) break;
+      std::size_t best = c;
+      std::size_t end = c + 4 < n ? c + 4 : n;
+      for (std::size_t k = c + 1; k < end; ++k)
+        if (less(heap_[k], heap_[best])) best = k;
+      if (!less(heap_[best], e)) break;
+      place(i, heap_[best]);
+      i = best;
+    }
+    place(i, e);
+  }
+
+  std::vector<Entry> heap_;
+  std::uint64_t seq_ = 0;
+  std::size_t cancelled_ = 0;
+};
+
+}  // namespace asyncio::detail

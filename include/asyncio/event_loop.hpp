@@ -1,0 +1,370 @@
+#pragma once
+/// \file event_loop.hpp
+/// `EventLoop`: the scheduler (CPython `BaseEventLoop` + the selector loop), its handles,
+/// and the functions that find or run a loop.
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "asyncio/coro.hpp"
+#include "asyncio/detail/loop_core.hpp"
+#include "asyncio/exceptions.hpp"
+#include "asyncio/future.hpp"
+#include "asyncio/task.hpp"
+
+namespace asyncio {
+
+/// A duration: any `std::chrono::duration`, or `double` seconds (as Python's floats).
+struct Delay {
+  double seconds = 0;
+  Delay() = default;
+  Delay(double s) : seconds(s) {}  // NOLINT(google-explicit-constructor): Python floats
+  Delay(int s) : seconds(s) {}     // NOLINT(google-explicit-constructor)
+  template <class Rep, class Period>
+  Delay(std::chrono::duration<Rep, Period> d)  // NOLINT(google-explicit-constructor)
+      : seconds(std::chrono::duration<double>(d).count()) {}
+};
+
+namespace detail {
+/// A user callback queued by call_soon/call_later (CPython `events.Handle`). Reference
+/// counted atomically: a Handle may be returned to another thread by call_soon_threadsafe.
+struct HandleState : TimerNode {
+  std::atomic<std::uint32_t> refs{1};
+  std::atomic<bool> cancelled{false};
+  bool is_timer = false;
+  TimerNode& node() { return *this; }
+  LoopCore* loop = nullptr;
+  void (*invoke)(HandleState*) = nullptr;
+  void (*destroy)(HandleState*) = nullptr;
+
+  void add_ref() { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(this);
+  }
+  static HandleState* from_node(void* node) {
+    return static_cast<HandleState*>(static_cast<TimerNode*>(node));
+  }
+  /// Ready-queue entry for call_soon handles (a = HandleState*, holding one reference).
+  static void run_item(void* a, void*, Op op);
+  /// Ready-queue entry for due timers (a = &state->node; the heap's reference moved here).
+  static void fire_item(void* node, void*, Op op) { run_item(from_node(node), nullptr, op); }
+};
+
+template <class F>
+struct HandleBox final : HandleState {
+  explicit HandleBox(F&& f) : fn(std::move(f)) {
+    invoke = [](HandleState* s) { static_cast<HandleBox*>(s)->fn(); };
+    destroy = [](HandleState* s) { delete static_cast<HandleBox*>(s); };
+  }
+  F fn;
+};
+}  // namespace detail
+
+/// A callback scheduled with `call_soon`. **Python:** `asyncio.Handle`.
+class Handle {
+ public:
+  Handle() = default;
+  Handle(const Handle& o) : s_(o.s_) {
+    if (s_) s_->add_ref();
+  }
+  Handle(Handle&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  Handle& operator=(Handle o) noexcept {
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~Handle() {
+    if (s_) s_->release();
+  }
+  /// Prevents the callback from running; a timer also leaves the heap (lazily).
+  void cancel() const;
+  bool cancelled() const { return s_ && s_->cancelled.load(std::memory_order_relaxed); }
+
+  explicit Handle(detail::HandleState* s) noexcept : s_(s) {}
+
+ protected:
+  detail::HandleState* s_ = nullptr;
+};
+
+/// A callback scheduled with `call_later`/`call_at`. **Python:** `asyncio.TimerHandle`.
+class TimerHandle : public Handle {
+ public:
+  using Handle::Handle;
+  /// The absolute deadline on the loop's clock.
+  double when() const { return s_ ? s_->when : 0; }
+};
+
+/// The event loop: a FIFO of ready callbacks, a timer heap, and an epoll poller.
+///
+/// One iteration (CPython `_run_once`, R1–R8): drop cancelled timers at the head of the
+/// heap (rebuilding it when more than half of more than 100 are cancelled); poll I/O with
+/// timeout 0 if anything is ready, else until the next timer; move every timer due
+/// within the clock resolution to the end of the ready queue; then run exactly the items
+/// that were ready at that moment — anything they schedule waits for the next iteration.
+///
+/// Not thread-safe, except `call_soon_threadsafe`.
+/// **Python:** `asyncio.AbstractEventLoop` as implemented by `BaseEventLoop`.
+class EventLoop : public detail::LoopCore {
+ public:
+  struct Options {
+    /// Extra diagnostics: "coroutine ... was never awaited", "Task was destroyed but it
+    /// is pending!". Also enabled by the environment variable ASYNCIO_DEBUG=1.
+    bool debug = false;
+    /// Virtual clock: when nothing is ready, time jumps to the next timer's deadline
+    /// instead of sleeping. Same scheduling order; tests never sleep for real.
+    bool virtual_time = false;
+  };
+  using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
+
+  EventLoop();
+  explicit EventLoop(Options opts);
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  /// Closes the loop if needed (never while it runs).
+  ~EventLoop();
+
+  /// Runs until `aw` (a Coro, Task, Future or other awaitable) is done; returns its
+  /// result or rethrows its exception. A Coro is wrapped in a task. May be called again.
+  /// **Exceptions:** RuntimeError("Event loop is closed" | "This event loop is already
+  /// running" | "Cannot run the event loop while another loop is running" | "Event loop
+  /// stopped before Future completed."). **Python:** `loop.run_until_complete(aw)`.
+  template <class A>
+  decltype(auto) run_until_complete(A&& aw);
+
+  /// Runs iterations until stop(). **Python:** `loop.run_forever()`.
+  void run_forever();
+  /// Asks the loop to stop after the current iteration. **Python:** `loop.stop()`.
+  void stop() { stopping_ = true; }
+  /// Drops queued callbacks and timers and releases the loop's references to unfinished
+  /// tasks (their frames are destroyed unless someone holds a handle). Idempotent.
+  /// **Exceptions:** RuntimeError("Cannot close a running event loop").
+  void close();
+  bool is_running() const { return running_; }
+  using LoopCore::is_closed;
+  using LoopCore::time;
+  bool get_debug() const { return debug_; }
+  void set_debug(bool on) { debug_ = on; }
+
+  /// Schedules `fn()` for the next iteration, FIFO. **Python:** `loop.call_soon`.
+  template <class F>
+  Handle call_soon(F fn) {
+    check_closed();
+    auto* s = new detail::HandleBox<std::decay_t<F>>(std::move(fn));
+    s->loop = this;
+    s->add_ref();  // the queue's reference
+    push_ready(&detail::HandleState::run_item, s, nullptr);
+    return Handle(s);
+  }
+  /// Schedules `fn()` `delay` from now. **Python:** `loop.call_later`.
+  template <class F>
+  TimerHandle call_later(Delay delay, F fn) {
+    return call_at(time() + delay.seconds, std::move(fn));
+  }
+  /// Schedules `fn()` at `when` on the loop's clock. **Python:** `loop.call_at`.
+  template <class F>
+  TimerHandle call_at(double when, F fn) {
+    check_closed();
+    if (std::isnan(when)) throw std::invalid_argument("call_at: when is NaN");
+    auto* s = new detail::HandleBox<std::decay_t<F>>(std::move(fn));
+    s->loop = this;
+    s->is_timer = true;
+    s->when = when;
+    s->fire = &detail::HandleState::fire_item;
+    s->add_ref();  // the heap's reference
+    add_timer(s);
+    return TimerHandle(s);
+  }
+  /// The only member safe to call from another thread: queues `fn()` and wakes the loop
+  /// (eventfd) if it is blocked in epoll_wait. **Python:** `loop.call_soon_threadsafe`.
+  template <class F>
+  Handle call_soon_threadsafe(F fn) {
+    auto* s = new detail::HandleBox<std::decay_t<F>>(std::move(fn));
+    s->loop = this;
+    s->add_ref();
+    enqueue_threadsafe(s);
+    return Handle(s);
+  }
+
+  /// Wraps `coro` in a Task on this loop. **Python:** `loop.create_task(coro, name=)`.
+  template <class T>
+  Task<T> create_task(Coro<T> coro, std::string name = {}) {
+    return detail::spawn<T>(this, coro.release(), std::move(name));
+  }
+  /// Any other awaitable (e.g. `sleep(1)`) is wrapped in a coroutine first.
+  template <class A>
+    requires(!detail::is_coro<std::remove_cvref_t<A>>::value)
+  auto create_task(A&& aw, std::string name = {});
+  /// A new pending future bound to this loop. **Python:** `loop.create_future()`.
+  template <class T = void>
+  Future<T> create_future() {
+    check_closed();
+    return Future<T>::adopt_ref(new detail::FutureCell<T>(this));
+  }
+
+  /// Replaces the exception handler (null: back to the default, which logs to stderr).
+  /// **Python:** `loop.set_exception_handler`.
+  void set_exception_handler(ExceptionHandler h) { handler_ = std::move(h); }
+  /// Logs `ctx` to stderr as CPython's default handler does.
+  void default_exception_handler(const ExceptionContext& ctx);
+
+ private:
+  friend class detail::LoopCore;
+  void run_once();
+  void check_running() const;
+  void enqueue_threadsafe(detail::HandleState* s);
+  void drain_threadsafe();
+  template <class T>
+  T run_future(Future<T>& fut);
+
+  ExceptionHandler handler_;
+  std::mutex ts_mutex_;
+  std::vector<detail::HandleState*> ts_queue_;  // guarded by ts_mutex_
+  std::atomic<bool> ts_pending_{false};
+  std::thread::id thread_id_;
+  int epoll_fd_ = -1;
+  int event_fd_ = -1;
+  int io_count_ = 0;  // registered fds besides the eventfd (the I/O issue adds them)
+  bool running_ = false;
+  bool stopping_ = false;
+};
+
+/// The running loop, else this thread's current loop (made on first use).
+/// **Python:** `asyncio.get_event_loop()`.
+EventLoop& get_event_loop();
+/// The loop running on this thread. **Exceptions:** RuntimeError("no running event
+/// loop"). **Python:** `asyncio.get_running_loop()`.
+EventLoop& get_running_loop();
+/// A new loop (options from the environment: ASYNCIO_DEBUG=1).
+/// **Python:** `asyncio.new_event_loop()`.
+std::unique_ptr<EventLoop> new_event_loop();
+/// Makes `loop` this thread's current loop (not owned; null clears).
+/// **Python:** `asyncio.set_event_loop()`.
+void set_event_loop(EventLoop* loop);
+
+namespace detail {
+template <class A>
+concept future_handle = std::is_base_of_v<AnyFuture, std::remove_cvref_t<A>>;
+
+template <class A>
+concept awaitable_object = requires(A&& a) { std::forward<A>(a).operator co_await(); };
+
+/// Result type of `co_await a`.
+template <class A>
+using await_result_t = decltype(std::declval<A>().operator co_await().await_resume());
+
+template <class R, class A>
+Coro<R> await_in_coro(A a) {
+  co_return co_await std::move(a);
+}
+
+/// Any awaitable as a Coro: a Coro as is; anything else wrapped in one coroutine.
+template <class A>
+auto as_coro(A&& a) {
+  using D = std::remove_cvref_t<A>;
+  if constexpr (is_coro<D>::value) {
+    return D(std::move(a));
+  } else {
+    using R = std::remove_cvref_t<await_result_t<D>>;
+    return await_in_coro<R, D>(D(std::forward<A>(a)));
+  }
+}
+
+/// Ready-queue entry: run_until_complete's done callback (CPython _run_until_complete_cb).
+void run_until_complete_cb(void* loop, void* fut, Op op);
+}  // namespace detail
+
+template <class A>
+  requires(!detail::is_coro<std::remove_cvref_t<A>>::value)
+auto EventLoop::create_task(A&& aw, std::string name) {
+  return create_task(detail::as_coro(std::forward<A>(aw)), std::move(name));
+}
+
+/// `create_task` for any awaitable: wrapped in a coroutine first.
+template <class A>
+  requires(!detail::is_coro<std::remove_cvref_t<A>>::value)
+auto create_task(A&& aw, std::string name = {}) {
+  return get_running_loop().create_task(detail::as_coro(std::forward<A>(aw)), std::move(name));
+}
+
+template <class T>
+T EventLoop::run_future(Future<T>& fut) {
+  detail::FutureBase* f = fut.state_ptr();
+  if (f->loop_ != this)
+    throw std::invalid_argument("The future belongs to a different loop than the one specified");
+  f->add_callback(detail::DoneCallback{&detail::run_until_complete_cb, this});
+  try {
+    run_forever();
+  } catch (...) {
+    f->callbacks_.remove_if(
+        [this](const detail::DoneCallback& cb) { return cb.fn == &detail::run_until_complete_cb && cb.ctx == this; });
+    throw;
+  }
+  f->callbacks_.remove_if(
+      [this](const detail::DoneCallback& cb) { return cb.fn == &detail::run_until_complete_cb && cb.ctx == this; });
+  if (!f->done()) throw RuntimeError("Event loop stopped before Future completed.");
+  f->throw_if_error();
+  return detail::GetMove<T>{}(f);
+}
+
+template <class A>
+decltype(auto) EventLoop::run_until_complete(A&& aw) {
+  check_closed();
+  check_running();
+  using D = std::remove_cvref_t<A>;
+  if constexpr (detail::future_handle<D>) {
+    if constexpr (std::is_same_v<D, AnyFuture> || std::is_same_v<D, AnyTask>) {
+      aw.state_ptr()->add_ref();  // a void view: waits, rethrows, yields nothing
+      Future<void> f = Future<void>::adopt_ref(aw.state_ptr());
+      return run_future<void>(f);
+    } else {
+      using T = typename D::value_type;
+      Future<T> f = aw;
+      return run_future<T>(f);
+    }
+  } else {
+    auto coro = detail::as_coro(std::forward<A>(aw));
+    using T = typename decltype(coro)::value_type;
+    Future<T> f = create_task(std::move(coro));
+    static_cast<detail::PromiseBase*>(f.state_ptr())->log_destroy_pending_ = false;
+    return run_future<T>(f);
+  }
+}
+
+/// Runs `main` on a new loop: cancels the tasks left over, closes the loop, returns the
+/// result. **Exceptions:** RuntimeError("asyncio.run() cannot be called from a running
+/// event loop"). **Python:** `asyncio.run(main, debug=)`.
+template <class T>
+T run(Coro<T> main, EventLoop::Options opts = {});
+
+namespace detail {
+void run_shutdown(EventLoop& loop);  // cancel leftovers and wait for them (Runner.close)
+void run_check_not_running();
+struct RunScope {  // set_event_loop(loop) for the duration, then close and clear
+  explicit RunScope(EventLoop& l);
+  ~RunScope();
+  EventLoop& loop;
+};
+}  // namespace detail
+
+template <class T>
+T run(Coro<T> main, EventLoop::Options opts) {
+  detail::run_check_not_running();
+  EventLoop loop(opts);
+  detail::RunScope scope(loop);
+  struct Shutdown {
+    EventLoop& l;
+    ~Shutdown() { detail::run_shutdown(l); }
+  } shutdown{loop};
+  return loop.run_until_complete(std::move(main));
+}
+
+}  // namespace asyncio

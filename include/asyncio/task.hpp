@@ -1,0 +1,141 @@
+#pragma once
+/// \file task.hpp
+/// `Task<T>`: a coroutine scheduled on a loop; `AnyTask`; `create_task`, `current_task`,
+/// `all_tasks`.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "asyncio/coro.hpp"
+#include "asyncio/future.hpp"
+
+namespace asyncio {
+
+/// A task of any result type. **Python:** any `asyncio.Task`.
+class AnyTask : public AnyFuture {
+ public:
+  AnyTask() = default;
+  /// The task's name: "Task-<N>" unless one was given. **Python:** `Task.get_name()`.
+  std::string get_name() const { return promise().task_name(); }
+  void set_name(std::string name) const {
+    promise().name_ = std::make_unique<std::string>(std::move(name));
+  }
+  /// Pending cancellation requests. **Python:** `Task.cancelling()`.
+  std::uint32_t cancelling() const { return promise().num_cancels_requested_; }
+  /// Decrements the cancellation requests; at 0 a pending must-cancel is dropped
+  /// (3.13 semantics). **Python:** `Task.uncancel()`.
+  std::uint32_t uncancel() const { return detail::task_uncancel(&promise()); }
+  /// Tasks cannot be completed from outside. Always throws RuntimeError (R28).
+  [[noreturn]] void set_result() const {
+    throw RuntimeError("Task does not support set_result operation");
+  }
+  [[noreturn]] void set_exception(std::exception_ptr) const {
+    throw RuntimeError("Task does not support set_exception operation");
+  }
+
+  static AnyTask adopt_ref(detail::FutureBase* s) noexcept { return AnyTask(s); }
+
+ protected:
+  explicit AnyTask(detail::FutureBase* s) noexcept : AnyFuture(s) {}
+  detail::PromiseBase& promise() const { return static_cast<detail::PromiseBase&>(state()); }
+};
+
+/// A coroutine scheduled to run on a loop; a `Task<T>` is a `Future<T>`.
+///
+/// Created by `create_task(coro)`; its first step runs at the loop's next iteration, in
+/// `call_soon` order. The loop keeps every unfinished task alive: dropping the handle does
+/// not lose the task (a deliberate fix of Python's gh-91887).
+///
+/// **Cancellation:** `cancel(msg)` forwards to the future the task is parked on (down
+/// any chain of awaited tasks); the coroutine sees CancelledError(msg) at its current
+/// `co_await`; if it lets it escape, the task ends cancelled. `cancelling()` counts
+/// requests; `uncancel()` undoes one.
+/// **Exceptions:** `set_result`/`set_exception` throw RuntimeError (R28).
+/// **Python:** `asyncio.Task`.
+template <class T = void>
+class Task : public Future<T> {
+ public:
+  Task() = default;
+  std::string get_name() const { return promise().task_name(); }
+  void set_name(std::string name) const {
+    promise().name_ = std::make_unique<std::string>(std::move(name));
+  }
+  std::uint32_t cancelling() const { return promise().num_cancels_requested_; }
+  std::uint32_t uncancel() const { return detail::task_uncancel(&promise()); }
+  template <class... V>
+  [[noreturn]] void set_result(V&&...) const {
+    throw RuntimeError("Task does not support set_result operation");
+  }
+  template <class E>
+  [[noreturn]] void set_exception(E&&) const {
+    throw RuntimeError("Task does not support set_exception operation");
+  }
+  operator AnyTask() const& {
+    this->s_->add_ref();
+    return AnyTask::adopt_ref(this->s_);
+  }
+
+  static Task adopt_ref(detail::FutureBase* s) noexcept { return Task(s); }
+
+ private:
+  explicit Task(detail::FutureBase* s) noexcept : Future<T>(s) {}
+  detail::PromiseBase& promise() const {
+    return static_cast<detail::PromiseBase&>(this->state());
+  }
+};
+
+namespace detail {
+LoopCore& running_loop_core();  // throws RuntimeError("no running event loop")
+
+/// Turns the frame of `h` into a task on `loop` and schedules its first step
+/// (CPython: Task.__init__ → call_soon(self.__step)). Cost: no allocation.
+template <class T>
+Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::string&& name) {
+  loop->check_closed();
+  if (!h || h.promise().started_) {
+    if (h) h.destroy();
+    throw RuntimeError("cannot reuse already awaited coroutine");
+  }
+  CoroPromise<T>& p = h.promise();
+  p.loop_ = loop;
+  p.task_ = &p;
+  p.kind_ = FutureKind::task;
+  p.cancel_hook_ = &task_cancel;
+  p.resume_ = h;
+  if (name.empty()) {
+    p.task_id_ = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  } else {
+    p.name_ = std::make_unique<std::string>(std::move(name));
+  }
+  // The loop's strong reference (refs_ starts at 1) plus the returned handle's.
+  p.refs_ = 2;
+  p.next_task_ = loop->tasks_head_;
+  if (p.next_task_) p.next_task_->prev_task_ = &p;
+  loop->tasks_head_ = &p;
+  loop->push_ready(&task_step_item, &p, nullptr);
+  return Task<T>::adopt_ref(&p);
+}
+}  // namespace detail
+
+/// Wraps `coro` in a Task on the running loop. **Exceptions:** RuntimeError("no running
+/// event loop") outside a running loop. **Python:** `asyncio.create_task(coro, name=)`.
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name = {}) {
+  return detail::spawn<T>(&detail::running_loop_core(), coro.release(), std::move(name));
+}
+
+/// The task whose step is running (empty handle if none).
+/// **Exceptions:** RuntimeError("no running event loop"). **Python:** `asyncio.current_task()`.
+AnyTask current_task();
+
+/// Every unfinished task of the running loop. **Python:** `asyncio.all_tasks()`.
+std::vector<AnyTask> all_tasks();
+
+inline bool AnyFuture::cancel(const std::string& msg) const {
+  return detail::cancel_future(&state(), msg);
+}
+
+}  // namespace asyncio
