@@ -426,6 +426,11 @@ void EventLoop::close() {
     ts_pending_.store(false);
   }
   for (auto* s : items) s->release();
+  // Detach gathers from children that can never finish now (breaks reference cycles).
+  while (detail::CloseHook* h = close_hooks_.next) {
+    unlink_close_hook(h);
+    h->fn(h);
+  }
   // Release the loop's references to unfinished tasks, oldest first. Frames nobody else
   // holds are destroyed now (their destructors run; debug logs "destroyed but pending").
   std::vector<detail::PromiseBase*> pending;

@@ -26,6 +26,15 @@ struct ExceptionContext {
 namespace detail {
 struct PromiseBase;
 
+/// Something to undo when the loop closes (a gather detaching from children that can
+/// never finish now, breaking the reference cycle between them). Intrusive list node.
+struct CloseHook {
+  CloseHook* prev = nullptr;
+  CloseHook* next = nullptr;
+  void (*fn)(CloseHook*) = nullptr;
+  bool linked() const { return prev != nullptr; }
+};
+
 class LoopCore {
  public:
   /// Seconds on the loop's clock: CLOCK_MONOTONIC, or the virtual clock.
@@ -53,12 +62,26 @@ class LoopCore {
   /// Throws RuntimeError("Event loop is closed") when closed (CPython `_check_closed`).
   void check_closed() const;
 
+  void link_close_hook(CloseHook* h) {
+    h->prev = &close_hooks_;
+    h->next = close_hooks_.next;
+    if (h->next) h->next->prev = h;
+    close_hooks_.next = h;
+  }
+  static void unlink_close_hook(CloseHook* h) {
+    if (!h->prev) return;
+    h->prev->next = h->next;
+    if (h->next) h->next->prev = h->prev;
+    h->prev = h->next = nullptr;
+  }
+
   PromiseBase* current_task_ = nullptr;  ///< the task whose step is running, else null
   PromiseBase* tasks_head_ = nullptr;    ///< unfinished tasks: the loop's strong references
 
  protected:
   ReadyQueue ready_;
   TimerHeap timers_;
+  CloseHook close_hooks_;  ///< sentinel of the list of close hooks
   double vtime_ = 0.0;
   bool virtual_time_ = false;
   bool debug_ = false;
