@@ -1,6 +1,7 @@
 // EventLoop: iteration, poller, lifecycle, diagnostics. See event_loop.hpp.
 
 #include "asyncio/event_loop.hpp"
+#include "asyncio/wait.hpp"
 
 #include <cxxabi.h>
 #include <sys/epoll.h>
@@ -24,14 +25,22 @@ thread_local EventLoop* tl_running_loop = nullptr;
 thread_local EventLoop* tl_current_loop = nullptr;
 thread_local std::unique_ptr<EventLoop> tl_default_loop;
 
-// Live loops, so a future outliving its loop never logs through a dead one.
+// Live loops, so a future outliving its loop never logs through a dead one. Never
+// destroyed: a namespace-scope EventLoop in another file (a ported module-level
+// `loop = asyncio.new_event_loop()`) may be destroyed after this file's statics.
+// (A function-local static: such a loop may also be constructed before this file's
+// statics are initialised.)
 std::mutex g_loops_mutex;
-std::vector<const detail::LoopCore*> g_loops;
+std::vector<const detail::LoopCore*>& live_loops() {
+  static auto* loops = new std::vector<const detail::LoopCore*>;
+  return *loops;
+}
 
 bool loop_alive(const detail::LoopCore* loop) {
   if (!loop) return false;
   std::lock_guard<std::mutex> lock(g_loops_mutex);
-  return std::find(g_loops.begin(), g_loops.end(), loop) != g_loops.end();
+  auto& loops = live_loops();
+  return std::find(loops.begin(), loops.end(), loop) != loops.end();
 }
 
 bool env_debug() {
@@ -240,7 +249,7 @@ void run_shutdown(EventLoop& loop) {
     std::reverse(to_cancel.begin(), to_cancel.end());
     for (auto& t : to_cancel) t.cancel();
     ShutdownWait wait{to_cancel.size(), loop.create_future<void>()};
-    for (auto& t : to_cancel) t.state_ptr()->add_callback(DoneCallback{&ShutdownWait::on_done, &wait});
+    for (auto& t : to_cancel) t.state_ptr()->add_callback(&ShutdownWait::on_done, &wait);
     loop.run_until_complete(wait.done);
     for (auto& t : to_cancel) {
       if (t.cancelled()) continue;
@@ -274,14 +283,15 @@ EventLoop::EventLoop(Options opts) {
   ev.data.fd = event_fd_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
   std::lock_guard<std::mutex> lock(g_loops_mutex);
-  g_loops.push_back(this);
+  live_loops().push_back(this);
 }
 
 EventLoop::~EventLoop() {
   if (!running_) close();
   {
     std::lock_guard<std::mutex> lock(g_loops_mutex);
-    g_loops.erase(std::remove(g_loops.begin(), g_loops.end(), this), g_loops.end());
+    auto& loops = live_loops();
+    loops.erase(std::remove(loops.begin(), loops.end(), this), loops.end());
   }
   if (tl_current_loop == this) tl_current_loop = nullptr;
 }
@@ -499,3 +509,7 @@ std::vector<AnyTask> all_tasks() {
 }
 
 }  // namespace asyncio
+
+namespace asyncio::detail {
+std::string return_when_repr(ReturnWhen rw) { return std::to_string(static_cast<int>(rw)); }
+}  // namespace asyncio::detail

@@ -300,7 +300,7 @@ T EventLoop::run_future(Future<T>& fut) {
   detail::FutureBase* f = fut.state_ptr();
   if (f->loop_ != this)
     throw std::invalid_argument("The future belongs to a different loop than the one specified");
-  f->add_callback(detail::DoneCallback{&detail::run_until_complete_cb, this});
+  f->add_callback(&detail::run_until_complete_cb, this);
   try {
     run_forever();
   } catch (...) {

@@ -85,7 +85,7 @@ class AnyFuture {
   template <class F>
   void add_done_callback(F fn) const {
     using Box = detail::UserCallback<AnyFuture, F>;
-    state().add_callback(detail::DoneCallback{&Box::run, new Box{std::move(fn)}});
+    state().add_callback(&Box::run, new Box{std::move(fn)});
   }
   /// Removes every registration of a callback equal to `fn`; returns how many.
   template <class F>
@@ -192,7 +192,7 @@ class Future : public AnyFuture {
   template <class F>
   void add_done_callback(F fn) const {
     using Box = detail::UserCallback<Future, F>;
-    state().add_callback(detail::DoneCallback{&Box::run, new Box{std::move(fn)}});
+    state().add_callback(&Box::run, new Box{std::move(fn)});
   }
   template <class F>
   std::size_t remove_done_callback(const F& fn) const {

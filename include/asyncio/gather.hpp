@@ -118,7 +118,7 @@ struct GatherBase : FutureBase, CloseHook {
           done_futs.push_back(c);
         } else {
           add_ref();
-          c->callbacks_.push(DoneCallback{&on_child_done, this});
+          c->push_callback(&on_child_done, this);
         }
       }
     } else {
@@ -128,7 +128,7 @@ struct GatherBase : FutureBase, CloseHook {
           done_futs.push_back(c);
         } else {
           add_ref();
-          c->callbacks_.push(DoneCallback{&on_child_done, this});
+          c->push_callback(&on_child_done, this);
         }
       }
     }

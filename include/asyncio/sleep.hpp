@@ -19,7 +19,7 @@ struct SleepFuture final : FutureBase, TimerNode {
   SleepFuture() : FutureBase(nullptr) {}
   TimerNode& node() { return *this; }
   /// CPython `futures._set_result_unless_cancelled`, run from the ready queue.
-  static void fire(void* n, void*, Op op) {
+  static void on_timer(void* n, void*, Op op) {
     if (op != Op::run) return;
     auto* self = static_cast<SleepFuture*>(static_cast<TimerNode*>(n));
     if (!self->done()) self->finish_with_value();
@@ -69,7 +69,7 @@ class SleepAwaiter {
     }
     fut_.loop_ = loop;
     fut_.node().when = loop->time() + delay_;
-    fut_.node().fire = &SleepFuture::fire;
+    fut_.node().fire = &SleepFuture::on_timer;
     loop->add_timer(&fut_.node());
     park_on(&fut_, h);
   }

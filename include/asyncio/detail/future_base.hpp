@@ -2,7 +2,9 @@
 // The state shared by every future: plain futures, tasks (inside their coroutine frame)
 // and the futures embedded in awaiters. Future<T>, Task<T>, AnyFuture are handles to it.
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -17,9 +19,22 @@ namespace asyncio::detail {
 
 /// A done callback: scheduled as ReadyItem{fn, ctx, future} when the future completes.
 /// Whoever registers one guarantees that `ctx` and the future outlive the queued item.
+/// `seq` is the loop-wide registration number (FutureBase::push_callback stamps it).
 struct DoneCallback {
   void (*fn)(void* ctx, void* fut, Op op);
   void* ctx;
+  std::uint64_t seq = 0;
+};
+
+struct FutureBase;
+/// A completion observer (wait's tracker): told synchronously when the future completes,
+/// it answers with the registration number its callback should count as (0: none), so a
+/// single long-lived registration behaves exactly like CPython's per-call
+/// add_done_callback/remove_done_callback pair. Registered as a DoneCallback with
+/// `seq == observer_seq`, `ctx` = the observer, `fn` = the item it queues.
+struct CompletionObserver {
+  static constexpr std::uint64_t observer_seq = ~std::uint64_t{0};
+  std::uint64_t (*on_complete)(CompletionObserver*, FutureBase*) = nullptr;
 };
 
 /// Registration-ordered list with inline room for one entry (the common single awaiter):
@@ -107,6 +122,7 @@ struct FutureBase {
   FutureState state_ = FutureState::pending;
   FutureKind kind_ = FutureKind::future;
   bool log_traceback_ = false;  ///< failed and nobody looked yet (R12)
+  bool has_observer_ = false;   ///< a CompletionObserver may be registered
 
   bool done() const { return state_ != FutureState::pending; }
   bool cancelled() const { return state_ == FutureState::cancelled; }
@@ -161,6 +177,10 @@ struct FutureBase {
     const std::uint32_t n = callbacks_.size();
     if (n == 0) return;
     if (loop_->is_closed()) loop_->check_closed();
+    if (has_observer_) [[unlikely]] {
+      schedule_callbacks_with_observers();
+      return;
+    }
     for (std::uint32_t i = 0; i < n; ++i) {
       DoneCallback cb = callbacks_[i];
       ++refs_;
@@ -168,13 +188,20 @@ struct FutureBase {
     }
     callbacks_.clear();
   }
-  void add_callback(DoneCallback cb) {
+  void schedule_callbacks_with_observers();
+
+  /// Appends a callback for a pending future, stamped with the next registration number.
+  void push_callback(void (*fn)(void*, void*, Op), void* ctx) {
+    callbacks_.push(DoneCallback{fn, ctx, ++loop_->callback_seq_});
+  }
+  /// CPython `add_done_callback`: a done future queues the callback at once.
+  void add_callback(void (*fn)(void*, void*, Op), void* ctx) {
     if (done()) {
       loop_->check_closed();
       ++refs_;
-      loop_->push_ready(cb.fn, cb.ctx, this);
+      loop_->push_ready(fn, ctx, this);
     } else {
-      callbacks_.push(cb);
+      push_callback(fn, ctx);
     }
   }
 
@@ -204,6 +231,50 @@ struct FutureBase {
     return true;
   }
 };
+
+inline void FutureBase::schedule_callbacks_with_observers() {
+  // Observers first (they only record), then every item in registration-number order:
+  // the regular entries keep their list order and each observer's item slots in at the
+  // number it answered. Usually one observer: no allocation.
+  struct Pending {
+    std::uint64_t seq;
+    DoneCallback cb;
+  };
+  Pending inline_buf[2];
+  std::vector<Pending> heap_buf;
+  Pending* obs = inline_buf;
+  std::size_t nobs = 0;
+  const std::uint32_t n = callbacks_.size();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    DoneCallback cb = callbacks_[i];
+    if (cb.seq != CompletionObserver::observer_seq) continue;
+    auto* o = static_cast<CompletionObserver*>(cb.ctx);
+    std::uint64_t s = o->on_complete(o, this);
+    if (!s) continue;
+    if (obs == inline_buf && nobs == 2) {
+      heap_buf.assign(inline_buf, inline_buf + 2);
+      obs = nullptr;
+    }
+    if (obs == inline_buf) inline_buf[nobs] = Pending{s, cb};
+    else heap_buf.push_back(Pending{s, cb});
+    ++nobs;
+  }
+  if (!obs) obs = heap_buf.data();
+  std::stable_sort(obs, obs + nobs, [](const Pending& a, const Pending& b) { return a.seq < b.seq; });
+  std::size_t j = 0;
+  auto emit = [this](const DoneCallback& cb) {
+    ++refs_;
+    loop_->push_ready(cb.fn, cb.ctx, this);
+  };
+  for (std::uint32_t i = 0; i < n; ++i) {
+    DoneCallback cb = callbacks_[i];
+    if (cb.seq == CompletionObserver::observer_seq) continue;
+    for (; j < nobs && obs[j].seq < cb.seq; ++j) emit(obs[j].cb);
+    emit(cb);
+  }
+  for (; j < nobs; ++j) emit(obs[j].cb);
+  callbacks_.clear();
+}
 
 /// Polymorphic cancel: `fut.cancel(msg)` whatever kind of future `f` is.
 inline bool cancel_future(FutureBase* f, const std::string& msg) {

@@ -155,7 +155,7 @@ void park_on(FutureBase* f, std::coroutine_handle<P> h) {
     t->loop_->push_ready(&task_step_inject_item, t, nullptr);
     return;
   }
-  f->callbacks_.push(DoneCallback{&task_wakeup, t});
+  f->push_callback(&task_wakeup, t);
   t->fut_waiter_ = f;
 }
 
