@@ -26,7 +26,7 @@ inline constexpr ReturnWhen ALL_COMPLETED = ReturnWhen::ALL_COMPLETED;
 
 /// Options of `wait`: `timeout` (none = wait as long as needed) and `return_when`.
 struct WaitOptions {
-  std::optional<Delay> timeout;
+  std::optional<Delay> timeout = std::nullopt;
   ReturnWhen return_when = ALL_COMPLETED;
 };
 
@@ -99,7 +99,8 @@ struct WaitTracker {
       } else {
         e.registered = true;
         e.fut->has_observer_ = true;
-        e.fut->callbacks_.push(DoneCallback{&on_completion_item, &e, CompletionObserver::observer_seq});
+        e.fut->callbacks_.push(
+            DoneCallback{&on_completion_item, &e, CompletionObserver::observer_seq});
       }
     }
     head_ = futs.empty() ? nil : 0;
@@ -193,10 +194,14 @@ struct WaitTracker {
       Entry& e = entries_[i];
       if (e.left_gen != never) continue;
       e.left_gen = gen_;
-      if (e.prev != nil) entries_[e.prev].next = e.next;
-      else head_ = e.next;
-      if (e.next != nil) entries_[e.next].prev = e.prev;
-      else tail_ = e.prev;
+      if (e.prev != nil)
+        entries_[e.prev].next = e.next;
+      else
+        head_ = e.next;
+      if (e.next != nil)
+        entries_[e.next].prev = e.prev;
+      else
+        tail_ = e.prev;
       --size_;
     }
     return done;
@@ -224,7 +229,7 @@ struct wait_handle {
                                   Task<typename decltype(as_coro(std::declval<E>()))::value_type>>;
 };
 template <class E>
-  requires future_handle<E>
+requires future_handle<E>
 struct wait_handle<E> {
   using type = E;
 };
@@ -488,7 +493,7 @@ class [[nodiscard]] WaitCall {
 /// **Python:** `asyncio.wait(aws, timeout=, return_when=)`; results come in input order
 /// rather than as sets, and coroutines are still accepted (3.11 refuses them).
 template <class R>
-  requires std::ranges::input_range<R>
+requires std::ranges::input_range<R>
 auto wait(R&& aws, WaitOptions opts = {}) {
   using D = std::remove_cvref_t<R>;
   using E = std::ranges::range_value_t<D>;
