@@ -1,7 +1,6 @@
 // EventLoop: iteration, poller, lifecycle, diagnostics. See event_loop.hpp.
 
 #include "asyncio/event_loop.hpp"
-#include "asyncio/wait.hpp"
 
 #include <cxxabi.h>
 #include <sys/epoll.h>
@@ -17,6 +16,8 @@
 #include <iostream>
 #include <system_error>
 #include <typeinfo>
+
+#include "asyncio/wait.hpp"
 
 namespace asyncio {
 
@@ -48,7 +49,7 @@ bool env_debug() {
   return v && *v && std::strcmp(v, "0") != 0;
 }
 
-constexpr double kClockResolution = 1e-9;      // time.get_clock_info('monotonic').resolution
+constexpr double kClockResolution = 1e-9;        // time.get_clock_info('monotonic').resolution
 constexpr double kMaximumSelectTimeout = 86400;  // base_events.MAXIMUM_SELECT_TIMEOUT
 constexpr std::size_t kMinScheduledTimerHandles = 100;
 
@@ -91,7 +92,8 @@ std::string task_repr(PromiseBase* t) {
                       : t->state_ == FutureState::cancelled ? "cancelled"
                                                             : "finished";
   std::string out = "<Task " + state + " name=" + quote(t->task_name());
-  if (t->state_ == FutureState::finished && t->exc_) out += " exception=" + describe_exception(t->exc_);
+  if (t->state_ == FutureState::finished && t->exc_)
+    out += " exception=" + describe_exception(t->exc_);
   return out + ">";
 }
 
@@ -101,7 +103,8 @@ std::string future_repr(FutureBase* f) {
                       : f->state_ == FutureState::cancelled ? "cancelled"
                                                             : "finished";
   std::string out = "<Future " + state;
-  if (f->state_ == FutureState::finished && f->exc_) out += " exception=" + describe_exception(f->exc_);
+  if (f->state_ == FutureState::finished && f->exc_)
+    out += " exception=" + describe_exception(f->exc_);
   return out + ">";
 }
 
@@ -134,7 +137,8 @@ void FutureBase::last_release() {
   if (kind_ == FutureKind::task && state_ == FutureState::pending) {
     auto* t = static_cast<PromiseBase*>(this);
     if (t->log_destroy_pending_ && loop_alive(loop_) && loop_->get_debug())
-      loop_->call_exception_handler({"Task was destroyed but it is pending!", nullptr, task_repr(t)});
+      loop_->call_exception_handler(
+          {"Task was destroyed but it is pending!", nullptr, task_repr(t)});
   }
   for (std::uint32_t i = 0; i < callbacks_.size(); ++i)
     callbacks_[i].fn(callbacks_[i].ctx, this, Op::forget);
@@ -167,8 +171,10 @@ void task_finish(PromiseBase* t) {
   }
   // Drop the loop's strong reference.
   LoopCore* loop = t->loop_;
-  if (t->prev_task_) t->prev_task_->next_task_ = t->next_task_;
-  else if (loop->tasks_head_ == t) loop->tasks_head_ = t->next_task_;
+  if (t->prev_task_)
+    t->prev_task_->next_task_ = t->next_task_;
+  else if (loop->tasks_head_ == t)
+    loop->tasks_head_ = t->next_task_;
   if (t->next_task_) t->next_task_->prev_task_ = t->prev_task_;
   t->prev_task_ = t->next_task_ = nullptr;
   t->release();
@@ -254,11 +260,12 @@ void run_shutdown(EventLoop& loop) {
     for (auto& t : to_cancel) {
       if (t.cancelled()) continue;
       if (auto e = t.exception())
-        loop.call_exception_handler(
-            {"unhandled exception during asyncio.run() shutdown", e, task_repr(static_cast<PromiseBase*>(t.state_ptr()))});
+        loop.call_exception_handler({"unhandled exception during asyncio.run() shutdown", e,
+                                     task_repr(static_cast<PromiseBase*>(t.state_ptr()))});
     }
   } catch (...) {
-    loop.call_exception_handler({"error during asyncio.run() shutdown", std::current_exception(), {}});
+    loop.call_exception_handler(
+        {"error during asyncio.run() shutdown", std::current_exception(), {}});
   }
 }
 
@@ -298,7 +305,8 @@ EventLoop::~EventLoop() {
 
 void EventLoop::check_running() const {
   if (running_) throw RuntimeError("This event loop is already running");
-  if (tl_running_loop) throw RuntimeError("Cannot run the event loop while another loop is running");
+  if (tl_running_loop)
+    throw RuntimeError("Cannot run the event loop while another loop is running");
 }
 
 void EventLoop::run_forever() {
@@ -342,8 +350,10 @@ void EventLoop::run_once() {
   if (timeout < 0) {
     wait_ms = -1;
   } else if (timeout > 0) {
-    if (virtual_time_) vtime_ += timeout;
-    else wait_ms = static_cast<int>(std::ceil(timeout * 1e3));
+    if (virtual_time_)
+      vtime_ += timeout;
+    else
+      wait_ms = static_cast<int>(std::ceil(timeout * 1e3));
   }
   const bool ts = ts_pending_.load(std::memory_order_acquire);
   if (wait_ms != 0 || io_count_ > 0 || ts) {

@@ -37,8 +37,9 @@ struct CoroReturn<void> {
 template <class T>
 struct CoroPromise final : PromiseBase, Slot<T>, CoroReturn<T> {
   CoroPromise() {
-    slot_offset_ = static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
-                                              reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
+    slot_offset_ =
+        static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
+                                   reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
     frame_ = std::coroutine_handle<CoroPromise>::from_promise(*this);
     destroy_ = [](FutureBase* f) { static_cast<CoroPromise*>(f)->frame_.destroy(); };
   }

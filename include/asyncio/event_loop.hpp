@@ -201,8 +201,8 @@ class EventLoop : public detail::LoopCore {
   }
   /// Any other awaitable (e.g. `sleep(1)`) is wrapped in a coroutine first.
   template <class A>
-    requires(!detail::is_coro<std::remove_cvref_t<A>>::value)
-  auto create_task(A&& aw, std::string name = {});
+  requires(!detail::is_coro<std::remove_cvref_t<A>>::value) auto create_task(A&& aw,
+                                                                             std::string name = {});
   /// A new pending future bound to this loop. **Python:** `loop.create_future()`.
   template <class T = void>
   Future<T> create_future() {
@@ -255,7 +255,9 @@ template <class A>
 concept future_handle = std::is_base_of_v<AnyFuture, std::remove_cvref_t<A>>;
 
 template <class A>
-concept awaitable_object = requires(A&& a) { std::forward<A>(a).operator co_await(); };
+concept awaitable_object = requires(A&& a) {
+  std::forward<A>(a).operator co_await();
+};
 
 /// Result type of `co_await a`.
 template <class A>
@@ -283,15 +285,15 @@ void run_until_complete_cb(void* loop, void* fut, Op op);
 }  // namespace detail
 
 template <class A>
-  requires(!detail::is_coro<std::remove_cvref_t<A>>::value)
-auto EventLoop::create_task(A&& aw, std::string name) {
+requires(!detail::is_coro<std::remove_cvref_t<A>>::value) auto EventLoop::create_task(
+    A&& aw, std::string name) {
   return create_task(detail::as_coro(std::forward<A>(aw)), std::move(name));
 }
 
 /// `create_task` for any awaitable: wrapped in a coroutine first.
 template <class A>
-  requires(!detail::is_coro<std::remove_cvref_t<A>>::value)
-auto create_task(A&& aw, std::string name = {}) {
+requires(!detail::is_coro<std::remove_cvref_t<A>>::value) auto create_task(A&& aw,
+                                                                           std::string name = {}) {
   return get_running_loop().create_task(detail::as_coro(std::forward<A>(aw)), std::move(name));
 }
 
@@ -304,12 +306,14 @@ T EventLoop::run_future(Future<T>& fut) {
   try {
     run_forever();
   } catch (...) {
-    f->callbacks_.remove_if(
-        [this](const detail::DoneCallback& cb) { return cb.fn == &detail::run_until_complete_cb && cb.ctx == this; });
+    f->callbacks_.remove_if([this](const detail::DoneCallback& cb) {
+      return cb.fn == &detail::run_until_complete_cb && cb.ctx == this;
+    });
     throw;
   }
-  f->callbacks_.remove_if(
-      [this](const detail::DoneCallback& cb) { return cb.fn == &detail::run_until_complete_cb && cb.ctx == this; });
+  f->callbacks_.remove_if([this](const detail::DoneCallback& cb) {
+    return cb.fn == &detail::run_until_complete_cb && cb.ctx == this;
+  });
   if (!f->done()) throw RuntimeError("Event loop stopped before Future completed.");
   f->throw_if_error();
   return detail::GetMove<T>{}(f);

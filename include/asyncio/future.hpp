@@ -183,8 +183,7 @@ class Future : public AnyFuture {
     s.finish_with_exception(std::move(e));
   }
   template <class E>
-    requires(!std::is_same_v<std::decay_t<E>, std::exception_ptr>)
-  void set_exception(E&& e) const {
+  requires(!std::is_same_v<std::decay_t<E>, std::exception_ptr>) void set_exception(E&& e) const {
     set_exception(std::make_exception_ptr(std::forward<E>(e)));
   }
 
@@ -202,9 +201,7 @@ class Future : public AnyFuture {
   auto operator co_await() const& noexcept {
     return detail::FutureAwaiter<std::add_lvalue_reference_t<T>, detail::GetRef<T>>{s_};
   }
-  auto operator co_await() && noexcept {
-    return detail::FutureAwaiter<T, detail::GetMove<T>>{s_};
-  }
+  auto operator co_await() && noexcept { return detail::FutureAwaiter<T, detail::GetMove<T>>{s_}; }
 
   static Future adopt_ref(detail::FutureBase* s) noexcept { return Future(s); }
 

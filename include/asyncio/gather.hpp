@@ -205,9 +205,8 @@ struct GatherBase : FutureBase, CloseHook {
     auto* g = static_cast<GatherBase*>(h);
     g->add_ref();
     for (FutureBase* c : g->children_) {
-      std::uint32_t n = c->callbacks_.remove_if([g](const DoneCallback& cb) {
-        return cb.fn == &on_child_done && cb.ctx == g;
-      });
+      std::uint32_t n = c->callbacks_.remove_if(
+          [g](const DoneCallback& cb) { return cb.fn == &on_child_done && cb.ctx == g; });
       for (std::uint32_t i = 0; i < n; ++i) g->release();
     }
     g->release();
@@ -217,8 +216,9 @@ struct GatherBase : FutureBase, CloseHook {
 template <class Out>
 struct GatherState final : GatherBase, Slot<Out> {
   explicit GatherState(LoopCore* loop) : GatherBase(loop) {
-    slot_offset_ = static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<Out>*>(this)) -
-                                              reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
+    slot_offset_ =
+        static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<Out>*>(this)) -
+                                   reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
     destroy_ = [](FutureBase* f) { delete static_cast<GatherState*>(f); };
   }
 };
@@ -259,9 +259,7 @@ using gather_elem_t = std::conditional_t<ReturnExc, Result<T>, stored_t<T>>;
 template <bool ReturnExc, class... T>
 struct TupleBuilder {
   using Out = std::tuple<gather_elem_t<T, ReturnExc>...>;
-  static void build(GatherBase* g) {
-    build_impl(g, std::index_sequence_for<T...>{});
-  }
+  static void build(GatherBase* g) { build_impl(g, std::index_sequence_for<T...>{}); }
   template <std::size_t... I>
   static void build_impl(GatherBase* g, std::index_sequence<I...>) {
     slot_of<Out>(g).emplace(child_result<T, ReturnExc>(g, g->children_[I])...);
@@ -360,16 +358,15 @@ concept gather_range_arg = std::ranges::input_range<R> && !future_handle<std::re
 /// **Exceptions:** std::invalid_argument if futures belong to different loops.
 /// **Python:** `asyncio.gather(*aws)`.
 template <class... A>
-  requires(sizeof...(A) != 1 || !(detail::gather_range_arg<A> && ...))
-auto gather(A&&... aws) {
+requires(sizeof...(A) != 1 || !(detail::gather_range_arg<A> && ...)) auto gather(A&&... aws) {
   return detail::gather_variadic<false>(std::forward<A>(aws)...);
 }
 
 /// As `gather(aws...)` but exceptions and cancellations are returned as `Result<T>`
 /// elements instead of failing the gather. **Python:** `gather(*aws, return_exceptions=True)`.
 template <class... A>
-  requires(sizeof...(A) != 1 || !(detail::gather_range_arg<A> && ...))
-auto gather(ReturnExceptions, A&&... aws) {
+requires(sizeof...(A) != 1 || !(detail::gather_range_arg<A> && ...)) auto gather(ReturnExceptions,
+                                                                                 A&&... aws) {
   return detail::gather_variadic<true>(std::forward<A>(aws)...);
 }
 

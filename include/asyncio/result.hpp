@@ -17,7 +17,7 @@ namespace asyncio {
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}           // NOLINT: implicit
   Result(std::exception_ptr e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
 
   bool has_value() const noexcept { return v_.index() == 0; }
@@ -36,9 +36,7 @@ class Result {
     return std::get<0>(std::move(v_));
   }
   /// The exception, null when there is a value.
-  std::exception_ptr exception() const noexcept {
-    return has_value() ? nullptr : std::get<1>(v_);
-  }
+  std::exception_ptr exception() const noexcept { return has_value() ? nullptr : std::get<1>(v_); }
 
  private:
   std::variant<T, std::exception_ptr> v_;

@@ -82,9 +82,7 @@ class Task : public Future<T> {
 
  private:
   explicit Task(detail::FutureBase* s) noexcept : Future<T>(s) {}
-  detail::PromiseBase& promise() const {
-    return static_cast<detail::PromiseBase&>(this->state());
-  }
+  detail::PromiseBase& promise() const { return static_cast<detail::PromiseBase&>(this->state()); }
 };
 
 namespace detail {

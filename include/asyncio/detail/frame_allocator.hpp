@@ -39,7 +39,7 @@ class FramePool {
         p.free_[c] = b->next;
         return b;
       }
-      return ::operator new(c * granule);
+      return ::operator new(c* granule);
     }
 #endif
     return ::operator new(n);

@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 #include <cstdlib>
 #include <exception>
 #include <memory>
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "asyncio/detail/loop_core.hpp"
 #include "asyncio/exceptions.hpp"
@@ -255,12 +255,15 @@ inline void FutureBase::schedule_callbacks_with_observers() {
       heap_buf.assign(inline_buf, inline_buf + 2);
       obs = nullptr;
     }
-    if (obs == inline_buf) inline_buf[nobs] = Pending{s, cb};
-    else heap_buf.push_back(Pending{s, cb});
+    if (obs == inline_buf)
+      inline_buf[nobs] = Pending{s, cb};
+    else
+      heap_buf.push_back(Pending{s, cb});
     ++nobs;
   }
   if (!obs) obs = heap_buf.data();
-  std::stable_sort(obs, obs + nobs, [](const Pending& a, const Pending& b) { return a.seq < b.seq; });
+  std::stable_sort(obs, obs + nobs,
+                   [](const Pending& a, const Pending& b) { return a.seq < b.seq; });
   std::size_t j = 0;
   auto emit = [this](const DoneCallback& cb) {
     ++refs_;
@@ -315,8 +318,9 @@ Slot<T>& slot_of(FutureBase* f) {
 template <class T>
 struct FutureCell final : FutureBase, Slot<T> {
   explicit FutureCell(LoopCore* loop) : FutureBase(loop) {
-    slot_offset_ = static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
-                                              reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
+    slot_offset_ =
+        static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
+                                   reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
     destroy_ = [](FutureBase* f) { delete static_cast<FutureCell*>(f); };
   }
 };

@@ -75,7 +75,7 @@ class LoopCore {
     h->prev = h->next = nullptr;
   }
 
-  std::uint64_t callback_seq_ = 0;  ///< numbers done-callback registrations (wait's observers)
+  std::uint64_t callback_seq_ = 0;       ///< numbers done-callback registrations (wait's observers)
   PromiseBase* current_task_ = nullptr;  ///< the task whose step is running, else null
   PromiseBase* tasks_head_ = nullptr;    ///< unfinished tasks: the loop's strong references
 

@@ -28,12 +28,12 @@ struct PromiseBase : FutureBase {
   void* operator new(std::size_t n) { return FramePool::allocate(n); }
   void operator delete(void* p, std::size_t n) noexcept { FramePool::deallocate(p, n); }
 
-  std::coroutine_handle<> frame_;        ///< this coroutine
-  PromiseBase* task_ = nullptr;          ///< root promise of the task running this coroutine
-  std::coroutine_handle<> continuation_; ///< inline awaiter to resume when done; null for a root
+  std::coroutine_handle<> frame_;         ///< this coroutine
+  PromiseBase* task_ = nullptr;           ///< root promise of the task running this coroutine
+  std::coroutine_handle<> continuation_;  ///< inline awaiter to resume when done; null for a root
 
   // ---- task fields (meaningful only when task_ == this) ----
-  std::coroutine_handle<> resume_;  ///< innermost suspended coroutine: where the next step goes
+  std::coroutine_handle<> resume_;    ///< innermost suspended coroutine: where the next step goes
   FutureBase* fut_waiter_ = nullptr;  ///< CPython `_fut_waiter`: the future this task is parked on
   std::exception_ptr inject_;  ///< thrown by the next await_resume (CPython: `coro.throw(exc)`)
   PromiseBase* prev_task_ = nullptr;  ///< loop's list of unfinished tasks
@@ -46,9 +46,7 @@ struct PromiseBase : FutureBase {
   bool log_destroy_pending_ = true;
   bool has_result_ = false;  ///< root body returned (outcome waiting for the step to publish)
 
-  std::string task_name() const {
-    return name_ ? *name_ : "Task-" + std::to_string(task_id_);
-  }
+  std::string task_name() const { return name_ ? *name_ : "Task-" + std::to_string(task_id_); }
 
   /// Throws the injected exception, if any (every task suspension point calls this).
   void rethrow_injected() {
@@ -143,15 +141,15 @@ void park_on(FutureBase* f, std::coroutine_handle<P> h) {
   PromiseBase* t = h.promise().task_;
   t->resume_ = h;
   if (f == t) [[unlikely]] {
-    t->inject_ = std::make_exception_ptr(
-        RuntimeError("Task cannot await on itself: " + task_repr(t)));
+    t->inject_ =
+        std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + task_repr(t)));
     t->loop_->push_ready(&task_step_inject_item, t, nullptr);
     return;
   }
   if (f->loop_ != t->loop_) [[unlikely]] {
-    t->inject_ = std::make_exception_ptr(RuntimeError(
-        "Task " + task_repr(t) + " got Future " + future_repr(f) +
-        " attached to a different loop"));
+    t->inject_ =
+        std::make_exception_ptr(RuntimeError("Task " + task_repr(t) + " got Future " +
+                                             future_repr(f) + " attached to a different loop"));
     t->loop_->push_ready(&task_step_inject_item, t, nullptr);
     return;
   }
@@ -162,9 +160,8 @@ void park_on(FutureBase* f, std::coroutine_handle<P> h) {
 /// Undoes park_on when the awaiting frame is destroyed while parked (loop closed).
 inline void unpark(FutureBase* f, PromiseBase* t) {
   if (t && t->fut_waiter_ == f && !f->done()) {
-    f->callbacks_.remove_if([t](const DoneCallback& cb) {
-      return cb.fn == &task_wakeup && cb.ctx == t;
-    });
+    f->callbacks_.remove_if(
+        [t](const DoneCallback& cb) { return cb.fn == &task_wakeup && cb.ctx == t; });
     t->fut_waiter_ = nullptr;
   }
 }

@@ -47,8 +47,10 @@ class TimerHeap {
 
   /// Removes the top entry (live or cancelled).
   void pop() {
-    if (!heap_.front().node) --cancelled_;
-    else heap_.front().node->index = TimerNode::npos;
+    if (!heap_.front().node)
+      --cancelled_;
+    else
+      heap_.front().node->index = TimerNode::npos;
     Entry last = heap_.back();
     heap_.pop_back();
     if (!heap_.empty()) {
