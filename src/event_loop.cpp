@@ -91,7 +91,8 @@ std::string task_repr(PromiseBase* t) {
   std::string state = t->state_ == FutureState::pending     ? "pending"
                       : t->state_ == FutureState::cancelled ? "cancelled"
                                                             : "finished";
-  std::string out = "<Task " + state + " name=" + quote(t->task_name());
+  std::string out = "<Task " + state + " name=" + quote(t->task_name()) + " coro=<" +
+                    t->coro_name_ + "()>";
   if (t->state_ == FutureState::finished && t->exc_)
     out += " exception=" + describe_exception(t->exc_);
   return out + ">";
@@ -108,11 +109,12 @@ std::string future_repr(FutureBase* f) {
   return out + ">";
 }
 
-void log_never_awaited(PromiseBase*) {
+void log_never_awaited(PromiseBase* p) {
   EventLoop* loop = tl_running_loop ? tl_running_loop : tl_current_loop;
   bool debug = loop ? loop->get_debug() : env_debug();
   if (!debug) return;
-  ExceptionContext ctx{"RuntimeWarning: coroutine was never awaited", nullptr, {}};
+  ExceptionContext ctx{
+      "RuntimeWarning: coroutine " + quote(p->coro_name_) + " was never awaited", nullptr, {}};
   if (loop && !loop->is_closed()) {
     loop->call_exception_handler(ctx);
   } else {

@@ -34,9 +34,17 @@ struct CoroReturn<void> {
   void return_void() {}
 };
 
+/// The coroutine function's name, captured when its frame is created (for diagnostics).
+/// A distinct type so a coroutine's own parameters never select this constructor.
+struct CoroName {
+  explicit CoroName(const char* n) : name(n) {}
+  const char* name;
+};
+
 template <class T>
 struct CoroPromise final : PromiseBase, Slot<T>, CoroReturn<T> {
-  CoroPromise() {
+  explicit CoroPromise(CoroName n = CoroName(__builtin_FUNCTION())) {
+    coro_name_ = n.name;
     slot_offset_ =
         static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
                                    reinterpret_cast<char*>(static_cast<FutureBase*>(this)));

@@ -93,6 +93,9 @@ class AnyFuture {
     return remove_boxes<detail::UserCallback<AnyFuture, F>>(fn);
   }
 
+  /// Waits until done; rethrows its exception; the value (of unknown type) is ignored.
+  auto operator co_await() const noexcept;
+
   bool operator==(const AnyFuture& o) const noexcept { return s_ == o.s_; }
   /// The shared state (identity), for hashing and the library's internals.
   detail::FutureBase* state_ptr() const noexcept { return s_; }
@@ -142,6 +145,10 @@ struct GetMove<void> {
   void operator()(FutureBase*) const {}
 };
 }  // namespace detail
+
+inline auto AnyFuture::operator co_await() const noexcept {
+  return detail::FutureAwaiter<void, detail::GetRef<void>>{s_};
+}
 
 /// A low-level awaitable result slot bound to a loop (CPython `asyncio.Future`).
 ///

@@ -40,6 +40,7 @@ struct PromiseBase : FutureBase {
   PromiseBase* next_task_ = nullptr;
   std::unique_ptr<std::string> name_;  ///< null: "Task-<task_id_>", formatted on demand
   std::uint64_t task_id_ = 0;
+  const char* coro_name_ = "";  ///< the coroutine function's name (diagnostics)
   std::uint32_t num_cancels_requested_ = 0;
   bool must_cancel_ = false;
   bool started_ = false;
