@@ -17,6 +17,7 @@
 #include <system_error>
 #include <typeinfo>
 
+#include "asyncio/gather.hpp"
 #include "asyncio/wait.hpp"
 
 namespace asyncio {
@@ -233,18 +234,12 @@ RunScope::~RunScope() {
 }
 
 namespace {
-// Counts down the tasks cancelled at shutdown; resolves `done` when all have finished.
-struct ShutdownWait {
-  std::size_t remaining;
-  Future<void> done;
-  static void on_done(void* ctx, void* fut, Op op) {
-    auto* self = static_cast<ShutdownWait*>(ctx);
-    if (op == Op::run && --self->remaining == 0 && !self->done.done()) self->done.set_result();
-    if (op != Op::forget) static_cast<FutureBase*>(fut)->release();
-  }
-};
+Coro<void> shutdown_step() { co_return; }
 }  // namespace
 
+// CPython Runner.close(): _cancel_all_tasks, then shutdown_asyncgens() and
+// shutdown_default_executor(), each run as a task by run_until_complete (two more tasks,
+// two more iterations each — callbacks still queued get to run, as in CPython).
 void run_shutdown(EventLoop& loop) {
   if (loop.is_closed()) return;
   try {
@@ -253,18 +248,19 @@ void run_shutdown(EventLoop& loop) {
       t->add_ref();
       to_cancel.push_back(AnyTask::adopt_ref(t));
     }
-    if (to_cancel.empty()) return;
-    std::reverse(to_cancel.begin(), to_cancel.end());
-    for (auto& t : to_cancel) t.cancel();
-    ShutdownWait wait{to_cancel.size(), loop.create_future<void>()};
-    for (auto& t : to_cancel) t.state_ptr()->add_callback(&ShutdownWait::on_done, &wait);
-    loop.run_until_complete(wait.done);
-    for (auto& t : to_cancel) {
-      if (t.cancelled()) continue;
-      if (auto e = t.exception())
-        loop.call_exception_handler({"unhandled exception during asyncio.run() shutdown", e,
-                                     task_repr(static_cast<PromiseBase*>(t.state_ptr()))});
+    if (!to_cancel.empty()) {
+      std::reverse(to_cancel.begin(), to_cancel.end());
+      for (auto& t : to_cancel) t.cancel();
+      loop.run_until_complete(gather(return_exceptions, to_cancel));
+      for (auto& t : to_cancel) {
+        if (t.cancelled()) continue;
+        if (auto e = t.exception())
+          loop.call_exception_handler({"unhandled exception during asyncio.run() shutdown", e,
+                                       task_repr(static_cast<PromiseBase*>(t.state_ptr()))});
+      }
     }
+    loop.run_until_complete(shutdown_step());  // loop.shutdown_asyncgens()
+    loop.run_until_complete(shutdown_step());  // loop.shutdown_default_executor()
   } catch (...) {
     loop.call_exception_handler(
         {"error during asyncio.run() shutdown", std::current_exception(), {}});

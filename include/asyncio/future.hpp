@@ -52,6 +52,7 @@ struct UserCallback {
 /// (`valid()` false). **Python:** any `asyncio.Future`.
 class AnyFuture {
  public:
+  using value_type = void;  ///< the result is not known to the type (awaiting yields nothing)
   AnyFuture() = default;
   AnyFuture(const AnyFuture& o) noexcept : s_(o.s_) {
     if (s_) s_->add_ref();
