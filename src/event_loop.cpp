@@ -92,8 +92,8 @@ std::string task_repr(PromiseBase* t) {
   std::string state = t->state_ == FutureState::pending     ? "pending"
                       : t->state_ == FutureState::cancelled ? "cancelled"
                                                             : "finished";
-  std::string out = "<Task " + state + " name=" + quote(t->task_name()) + " coro=<" +
-                    t->coro_name_ + "()>";
+  std::string out =
+      "<Task " + state + " name=" + quote(t->task_name()) + " coro=<" + t->coro_name_ + "()>";
   if (t->state_ == FutureState::finished && t->exc_)
     out += " exception=" + describe_exception(t->exc_);
   return out + ">";
@@ -374,7 +374,10 @@ void EventLoop::run_once() {
     if (top.when >= end_time) break;
     detail::TimerNode* node = top.node;
     timers_.pop();
-    if (node) push_ready(node->fire, node, nullptr);
+    if (node) {
+      node->index = detail::TimerNode::in_ready;
+      push_ready(&fire_timer_item, node, nullptr);
+    }
   }
 
   // 5. Run exactly what is ready now. This is the only place where callbacks run;
@@ -470,7 +473,7 @@ void EventLoop::default_exception_handler(const ExceptionContext& ctx) {
 
 void Handle::cancel() const {
   if (!s_ || s_->cancelled.exchange(true)) return;
-  if (s_->is_timer && s_->index != detail::TimerNode::npos) {
+  if (s_->is_timer && s_->index < detail::TimerNode::in_ready) {
     s_->loop->cancel_timer(s_);
     s_->release();  // the heap's reference
   }

@@ -49,7 +49,7 @@ class SleepAwaiter {
     if (task_) {
       unpark(&fut_, task_);
       // CPython: `finally: h.cancel()`.
-      if (fut_.node().index != TimerNode::npos) task_->loop_->cancel_timer(&fut_.node());
+      if (fut_.node().scheduled()) task_->loop_->unschedule_timer(&fut_.node());
     }
   }
 

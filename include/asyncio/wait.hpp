@@ -157,7 +157,7 @@ struct WaitTracker {
       release = f->exc_ != nullptr;
     }
     if (release && call) {
-      if (call->timer && call->timer->index != TimerNode::npos) loop_->cancel_timer(call->timer);
+      if (call->timer && call->timer->scheduled()) loop_->unschedule_timer(call->timer);
       if (!call->waiter->done()) call->waiter->finish_with_value();
     }
   }
@@ -178,7 +178,7 @@ struct WaitTracker {
   /// Ends the call (CPython: `finally: timeout_handle.cancel(); remove_done_callback`).
   void end(Call* call) {
     if (active_ != call) return;
-    if (call->timer && call->timer->index != TimerNode::npos) loop_->cancel_timer(call->timer);
+    if (call->timer && call->timer->scheduled()) loop_->unschedule_timer(call->timer);
     last_call_id_ = call->id;
     last_counter_ = call->counter;
     last_mode_ = call->mode;

@@ -53,8 +53,25 @@ class LoopCore {
   }
   /// Schedules `node` at `node->when` (CPython: `call_at`).
   void add_timer(TimerNode* node) { timers_.push(node); }
-  /// Lazily removes a scheduled timer; a no-op if it is not in the heap.
+  /// Lazily removes a scheduled timer from the heap; a no-op if it is not in the heap.
   void cancel_timer(TimerNode* node) { timers_.cancel(node); }
+  /// For a timer embedded in an owner that is going away: removes it from the heap, or,
+  /// if it is already due and queued, neutralises its ready-queue item (a scan, taken
+  /// only in that rare case), so nothing ever fires into a destroyed owner.
+  void unschedule_timer(TimerNode* node) {
+    if (node->index == TimerNode::in_ready) {
+      ready_.neutralize(&fire_timer_item, node);
+      node->index = TimerNode::npos;
+    } else {
+      timers_.cancel(node);
+    }
+  }
+  /// Ready-queue item of a due timer (a = the node).
+  static void fire_timer_item(void* a, void*, Op op) {
+    auto* node = static_cast<TimerNode*>(a);
+    node->index = TimerNode::npos;
+    node->fire(node, nullptr, op);
+  }
 
   /// Calls the exception handler (CPython: `loop.call_exception_handler`).
   void call_exception_handler(const ExceptionContext& ctx);

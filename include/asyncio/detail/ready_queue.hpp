@@ -37,6 +37,14 @@ class ReadyQueue {
   }
   ReadyItem pop() { return buf_[head_++ & (cap_ - 1)]; }
   std::size_t size() const { return tail_ - head_; }
+  /// Turns every queued item {fn, a, *} into a no-op. O(size): for rare cancellations.
+  void neutralize(void (*fn)(void*, void*, Op), void* a) {
+    for (std::size_t i = head_; i != tail_; ++i) {
+      ReadyItem& it = buf_[i & (cap_ - 1)];
+      if (it.fn == fn && it.a == a) it.fn = &noop;
+    }
+  }
+  static void noop(void*, void*, Op) {}
   bool empty() const { return tail_ == head_; }
 
  private:

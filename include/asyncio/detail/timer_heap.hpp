@@ -16,8 +16,10 @@ namespace asyncio::detail {
 /// reaches the top or the heap is rebuilt).
 struct TimerNode {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  static constexpr std::size_t in_ready = npos - 1;  ///< due: queued on the ready queue
   double when = 0;
-  std::size_t index = npos;  ///< position in the heap; npos when not in it
+  std::size_t index = npos;  ///< heap position, `in_ready`, or npos (not scheduled)
+  bool scheduled() const { return index != npos; }
   /// Queued on the ready queue when due: `fire(node, nullptr, op)`.
   void (*fire)(void* node, void* unused, Op op) = nullptr;
 };
@@ -62,7 +64,7 @@ class TimerHeap {
 
   /// Lazy removal: the entry stays, emptied. O(1).
   void cancel(TimerNode* node) {
-    if (node->index == TimerNode::npos) return;
+    if (node->index >= TimerNode::in_ready) return;
     heap_[node->index].node = nullptr;
     node->index = TimerNode::npos;
     ++cancelled_;
