@@ -200,6 +200,8 @@ void LoopCore::call_exception_handler(const ExceptionContext& ctx) {
   }
 }
 
+bool LoopCore::running_here() const { return tl_running_loop == this; }
+
 void LoopCore::check_closed() const {
   if (closed_) throw RuntimeError("Event loop is closed");
 }
@@ -456,6 +458,13 @@ void EventLoop::close() {
   // holds are destroyed now (their destructors run; debug logs "destroyed but pending").
   std::vector<detail::PromiseBase*> pending;
   for (detail::PromiseBase* t = tasks_head_; t; t = t->next_task_) pending.push_back(t);
+  // Their done callbacks can never run now: drop them, releasing what they hold (this
+  // breaks reference cycles such as shield's inner <-> outer).
+  for (auto* t : pending) {
+    for (std::uint32_t i = 0; i < t->callbacks_.size(); ++i)
+      t->callbacks_[i].fn(t->callbacks_[i].ctx, t, detail::Op::forget);
+    t->callbacks_.clear();
+  }
   tasks_head_ = nullptr;
   for (auto* t : pending) t->prev_task_ = t->next_task_ = nullptr;
   for (auto it = pending.rbegin(); it != pending.rend(); ++it) (*it)->release();

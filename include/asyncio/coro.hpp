@@ -141,6 +141,15 @@ class [[nodiscard]] Coro {
   Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
   Awaiter operator co_await() & noexcept { return Awaiter{h_}; }
 
+  /// Destroys an unstarted coroutine without the "never awaited" diagnostic.
+  /// **Python:** `coro.close()`.
+  void close() noexcept {
+    if (h_) {
+      h_.destroy();
+      h_ = nullptr;
+    }
+  }
+
   /// Releases ownership of the frame (used by create_task).
   handle_type release() noexcept { return std::exchange(h_, nullptr); }
 

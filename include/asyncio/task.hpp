@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,7 +92,8 @@ LoopCore& running_loop_core();  // throws RuntimeError("no running event loop")
 /// Turns the frame of `h` into a task on `loop` and schedules its first step
 /// (CPython: Task.__init__ → call_soon(self.__step)). Cost: no allocation.
 template <class T>
-Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::string&& name) {
+Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::string&& name,
+              std::optional<bool> eager_start = std::nullopt) {
   loop->check_closed();
   if (!h || h.promise().started_) {
     if (h) h.destroy();
@@ -113,16 +115,36 @@ Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::stri
   p.next_task_ = loop->tasks_head_;
   if (p.next_task_) p.next_task_->prev_task_ = &p;
   loop->tasks_head_ = &p;
-  loop->push_ready(&task_step_item, &p, nullptr);
-  return Task<T>::adopt_ref(&p);
+  Task<T> task = Task<T>::adopt_ref(&p);
+  if (eager_start.value_or(loop->eager_tasks_) && loop->running_here()) {
+    // Eager start (3.12+, R66): the first step runs now, inside the creator's step, with
+    // the new task as current task; a coroutine that never suspends is done at return.
+    task_step(&p, nullptr);
+  } else {
+    loop->push_ready(&task_step_item, &p, nullptr);
+  }
+  return task;
 }
 }  // namespace detail
+
+/// Options of `create_task`: a name, and `eager_start` to run the first step at once
+/// (Python 3.12+ `Task(coro, eager_start=True)`; unset: the loop's task factory decides).
+struct TaskOptions {
+  std::string name = {};
+  std::optional<bool> eager_start = std::nullopt;
+};
 
 /// Wraps `coro` in a Task on the running loop. **Exceptions:** RuntimeError("no running
 /// event loop") outside a running loop. **Python:** `asyncio.create_task(coro, name=)`.
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string name = {}) {
   return detail::spawn<T>(&detail::running_loop_core(), coro.release(), std::move(name));
+}
+/// `create_task` with options (`{.name = "x", .eager_start = true}`).
+template <class T>
+Task<T> create_task(Coro<T> coro, TaskOptions opts) {
+  return detail::spawn<T>(&detail::running_loop_core(), coro.release(), std::move(opts.name),
+                          opts.eager_start);
 }
 
 /// The task whose step is running (empty handle if none).

@@ -78,6 +78,8 @@ class LoopCore {
 
   /// Throws RuntimeError("Event loop is closed") when closed (CPython `_check_closed`).
   void check_closed() const;
+  /// True while this loop runs on the calling thread.
+  bool running_here() const;
 
   void link_close_hook(CloseHook* h) {
     h->prev = &close_hooks_;
@@ -92,6 +94,7 @@ class LoopCore {
     h->prev = h->next = nullptr;
   }
 
+  bool eager_tasks_ = false;             ///< the eager task factory is installed (R66)
   std::uint64_t callback_seq_ = 0;       ///< numbers done-callback registrations (wait's observers)
   PromiseBase* current_task_ = nullptr;  ///< the task whose step is running, else null
   PromiseBase* tasks_head_ = nullptr;    ///< unfinished tasks: the loop's strong references

@@ -77,9 +77,10 @@ inline void task_step(PromiseBase* t, std::exception_ptr exc) {
   t->fut_waiter_ = nullptr;
   t->inject_ = std::move(exc);
   LoopCore* loop = t->loop_;
+  PromiseBase* prev = loop->current_task_;  // non-null only for an eager first step
   loop->current_task_ = t;
   t->resume_.resume();
-  loop->current_task_ = nullptr;
+  loop->current_task_ = prev;
   if (t->frame_.done()) {
     task_finish(t);
   } else if (t->must_cancel_ && t->fut_waiter_) {
@@ -124,15 +125,18 @@ inline void task_step_inject_item(void* a, void*, Op op) {
 /// ctx = the task, fut = the future it awaited (kept alive by the awaiting expression).
 inline void task_wakeup(void* ctx, void* fut, Op op) {
   auto* f = static_cast<FutureBase*>(fut);
-  if (op == Op::run) {
-    auto* t = static_cast<PromiseBase*>(ctx);
-    if (f->state_ == FutureState::finished && !f->exc_) {
-      task_step(t, nullptr);
-    } else {
-      task_step(t, f->result_error());
-    }
+  if (op != Op::run) {
+    if (op != Op::forget) f->release();  // the reference taken by schedule_callbacks
+    return;
   }
-  if (op != Op::forget) f->release();  // the reference taken by schedule_callbacks
+  auto* t = static_cast<PromiseBase*>(ctx);
+  std::exception_ptr exc;
+  if (f->state_ != FutureState::finished || f->exc_) exc = f->result_error();
+  // Released before the step, not after: the step ends the awaiting expression, which may
+  // own `f` (sleep's future lives in its awaiter) and whose storage the task's next
+  // co_await may reuse. The awaiting expression's own reference keeps `f` alive meanwhile.
+  f->release();
+  task_step(t, std::move(exc));
 }
 
 /// Parks the task running `h` on the pending future `f`: the awaiting half of
