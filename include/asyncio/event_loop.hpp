@@ -24,6 +24,13 @@
 
 namespace asyncio {
 
+/// Tag of the eager task factory: `loop.set_task_factory(asyncio::eager_task_factory)`.
+/// **Python:** `asyncio.eager_task_factory` (3.12+).
+struct EagerTaskFactory {
+  explicit constexpr EagerTaskFactory() = default;
+};
+inline constexpr EagerTaskFactory eager_task_factory{};
+
 /// A duration: any `std::chrono::duration`, or `double` seconds (as Python's floats).
 struct Delay {
   double seconds = 0;
@@ -203,10 +210,22 @@ class EventLoop : public detail::LoopCore {
   template <class A>
   requires(!detail::is_coro<std::remove_cvref_t<A>>::value) auto create_task(A&& aw,
                                                                              std::string name = {});
+  /// `create_task` with options (`{.name = "x", .eager_start = true}`).
+  template <class T>
+  Task<T> create_task(Coro<T> coro, TaskOptions opts) {
+    return detail::spawn<T>(this, coro.release(), std::move(opts.name), opts.eager_start);
+  }
+  /// Installs the eager task factory (R66): tasks created while this loop runs execute
+  /// their first step at once. **Python:** `loop.set_task_factory(asyncio.eager_task_factory)`.
+  void set_task_factory(EagerTaskFactory) { eager_tasks_ = true; }
+  /// Back to the default factory. **Python:** `loop.set_task_factory(None)`.
+  void set_task_factory(std::nullptr_t) { eager_tasks_ = false; }
+  /// True when the eager task factory is installed.
+  bool eager_task_factory_installed() const { return eager_tasks_; }
   /// A new pending future bound to this loop. **Python:** `loop.create_future()`.
   template <class T = void>
   Future<T> create_future() {
-    check_closed();
+    // No closed check: CPython's create_future() has none either (call_soon has).
     return Future<T>::adopt_ref(new detail::FutureCell<T>(this));
   }
 
@@ -280,6 +299,11 @@ auto as_coro(A&& a) {
   }
 }
 
+template <class A>
+using ensure_future_t =
+    std::conditional_t<future_handle<std::remove_cvref_t<A>>, std::remove_cvref_t<A>,
+                       Task<typename decltype(as_coro(std::declval<A>()))::value_type>>;
+
 /// Ready-queue entry: run_until_complete's done callback (CPython _run_until_complete_cb).
 void run_until_complete_cb(void* loop, void* fut, Op op);
 }  // namespace detail
@@ -297,11 +321,26 @@ requires(!detail::is_coro<std::remove_cvref_t<A>>::value) auto create_task(A&& a
   return get_running_loop().create_task(detail::as_coro(std::forward<A>(aw)), std::move(name));
 }
 
+/// A future for `aw`: a Future/Task handle as is, anything else wrapped in a task on the
+/// running loop (else `get_event_loop()`). **Python:** `asyncio.ensure_future(aw)`.
+template <class A>
+detail::ensure_future_t<A> ensure_future(A&& aw) {
+  using D = std::remove_cvref_t<A>;
+  if constexpr (detail::future_handle<D>) {
+    return D(std::forward<A>(aw));
+  } else {
+    auto coro = detail::as_coro(std::forward<A>(aw));
+    using T = typename decltype(coro)::value_type;
+    return detail::spawn<T>(&get_event_loop(), coro.release(), {});
+  }
+}
+
 template <class T>
 T EventLoop::run_future(Future<T>& fut) {
   detail::FutureBase* f = fut.state_ptr();
   if (f->loop_ != this)
-    throw std::invalid_argument("The future belongs to a different loop than the one specified");
+    throw std::invalid_argument(
+        "The future belongs to a different loop than the one specified as the loop argument");
   f->add_callback(&detail::run_until_complete_cb, this);
   try {
     run_forever();
