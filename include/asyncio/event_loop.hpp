@@ -95,6 +95,8 @@ class Handle {
   /// Prevents the callback from running; a timer also leaves the heap (lazily).
   void cancel() const;
   bool cancelled() const { return s_ && s_->cancelled.load(std::memory_order_relaxed); }
+  /// False for a default-constructed handle.
+  bool valid() const { return s_ != nullptr; }
 
   explicit Handle(detail::HandleState* s) noexcept : s_(s) {}
 

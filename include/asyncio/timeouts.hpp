@@ -1,0 +1,152 @@
+#pragma once
+/// \file timeouts.hpp
+/// `timeout(delay)` / `timeout_at(when)`: a scope that cancels the current task at a
+/// deadline and turns that cancellation into TimeoutError.
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "asyncio/event_loop.hpp"
+
+namespace asyncio {
+
+/// A timeout scope (CPython `asyncio.Timeout`).
+///
+/// C++ has no `async with`; the scope is `run`, which cannot forget its exit step:
+/// ```
+/// async with asyncio.timeout(10) as cm:        auto cm = asyncio::timeout(10);
+///     await work()                             co_await cm.run(work());
+/// if cm.expired(): ...                         if (cm.expired()) ...
+/// ```
+/// `run` also takes a callable `body(Timeout&)` (or `body()`) returning an awaitable, for
+/// blocks that call `reschedule()`; `co_await asyncio::timeout(10, work())` is the
+/// one-line form. States: created → active → (expiring → expired) | finished.
+///
+/// **Cancellation:** at the deadline the current task is cancelled; at the exit of the
+/// scope that fired, a CancelledError becomes TimeoutError (carrying it as nested
+/// exception, C++'s `raise ... from`), but only if no other cancellation is pending
+/// (`uncancel()` brings the count back to what it was on entry). Nested scopes: only the
+/// one that expired converts. An outside cancel stays a CancelledError.
+/// **Exceptions:** RuntimeError("Timeout has already been entered" | "Timeout should be
+/// used inside a task" | "Timeout has not been entered" | "Cannot change state of
+/// <state> Timeout").
+/// **Python:** `asyncio.timeout` / `asyncio.timeout_at` / `asyncio.Timeout` (3.11+, 3.13
+/// semantics; the 3.13 splicing of TimeoutError into another exception's `__context__`
+/// chain has no C++ equivalent and is not done).
+class Timeout {
+ public:
+  /// A scope with absolute deadline `when` on the loop's clock; nullopt: never.
+  explicit Timeout(std::optional<double> when) : when_(when) {}
+  Timeout(Timeout&& o) noexcept : when_(o.when_), state_(o.state_) {
+    if (o.state_ != State::created) std::terminate();  // entered scopes are pinned
+  }
+  Timeout(const Timeout&) = delete;
+  Timeout& operator=(const Timeout&) = delete;
+  ~Timeout() { cancel_handler(); }
+
+  /// The current deadline (nullopt: none).
+  std::optional<double> when() const { return when_; }
+  /// Moves the deadline (nullopt disables it). Only while the scope is active.
+  void reschedule(std::optional<double> when);
+  /// True once the deadline has fired (expiring or expired).
+  bool expired() const { return state_ == State::expiring || state_ == State::expired; }
+  /// "created", "active", "expiring", "expired" or "finished".
+  const char* state() const;
+
+  /// Runs `body` inside the scope and returns its result. `body` is an awaitable (a Coro,
+  /// Task, Future, sleep...) or a callable returning one, called with this Timeout if it
+  /// accepts it.
+  template <class B>
+  auto run(B&& body);
+
+ private:
+  enum class State { created, entered, expiring, expired, exited };
+  void enter();
+  /// CPython `__aexit__`: may replace `exc` by TimeoutError (throws it).
+  void exit(const std::exception_ptr& exc);
+  void on_timeout();
+  void cancel_handler();
+  static void on_timer(void* node, void*, detail::Op op);
+
+  struct Node : detail::TimerNode {
+    Timeout* self = nullptr;
+  };
+  std::optional<double> when_;
+  State state_ = State::created;
+  AnyTask task_;
+  std::uint32_t cancelling_ = 0;
+  detail::LoopCore* loop_ = nullptr;
+  Node node_;    // the call_at handler, embedded
+  Handle soon_;  // the call_soon handler (deadline already past)
+};
+
+/// A timeout scope `delay` from now (nullopt: never). Needs a running loop.
+/// **Python:** `asyncio.timeout(delay)`.
+Timeout timeout(std::optional<Delay> delay);
+/// A timeout scope with an absolute deadline. **Python:** `asyncio.timeout_at(when)`.
+inline Timeout timeout_at(std::optional<double> when) { return Timeout(when); }
+
+namespace detail {
+template <class B, class Self>
+decltype(auto) scope_body(B&& body, Self& self) {
+  if constexpr (std::is_invocable_v<B&, Self&>) {
+    return body(self);
+  } else if constexpr (std::is_invocable_v<B&>) {
+    return body();
+  } else {
+    return std::forward<B>(body);
+  }
+}
+template <class B, class Self>
+using scope_result_t =
+    typename decltype(as_coro(scope_body(std::declval<B>(), std::declval<Self&>())))::value_type;
+}  // namespace detail
+
+template <class B>
+auto Timeout::run(B&& body) {
+  using R = detail::scope_result_t<B, Timeout>;
+  struct Runner {
+    static Coro<R> go(Timeout* self, std::remove_cvref_t<B> b) {
+      self->enter();
+      std::exception_ptr exc;
+      if constexpr (std::is_void_v<R>) {
+        try {
+          co_await detail::as_coro(detail::scope_body(std::move(b), *self));
+        } catch (...) {
+          exc = std::current_exception();
+        }
+        self->exit(exc);
+        if (exc) std::rethrow_exception(exc);
+      } else {
+        std::optional<R> result;
+        try {
+          result.emplace(co_await detail::as_coro(detail::scope_body(std::move(b), *self)));
+        } catch (...) {
+          exc = std::current_exception();
+        }
+        self->exit(exc);
+        if (exc) std::rethrow_exception(exc);
+        co_return std::move(*result);
+      }
+    }
+  };
+  return Runner::go(this, std::forward<B>(body));
+}
+
+/// `co_await timeout(delay, aw)`: the one-line form of `async with timeout(delay): await aw`.
+template <class A>
+auto timeout(std::optional<Delay> delay, A&& aw) {
+  using R = detail::scope_result_t<A, Timeout>;
+  struct Runner {
+    static Coro<R> go(std::optional<Delay> d, std::remove_cvref_t<A> a) {
+      Timeout cm = timeout(d);
+      co_return co_await cm.run(std::move(a));
+    }
+  };
+  return Runner::go(delay, std::forward<A>(aw));
+}
+
+}  // namespace asyncio
