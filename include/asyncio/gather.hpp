@@ -2,13 +2,14 @@
 /// \file gather.hpp
 /// `gather(aws...)` and `gather(range)`: run awaitables concurrently, results in order.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <ranges>
 #include <tuple>
 #include <type_traits>
-#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -49,9 +50,10 @@ using child_value_t = typename child_value<std::remove_cvref_t<A>>::type;
 /// loop as the previous children); anything else becomes a task on that loop (or on
 /// `get_event_loop()` for the first child). Returns a new reference.
 template <class A>
-FutureBase* gather_child(A&& a, LoopCore*& loop) {
+FutureBase* gather_child(A&& a, LoopCore*& loop, std::size_t& caller_futures) {
   using D = std::remove_cvref_t<A>;
   if constexpr (future_handle<D>) {
+    ++caller_futures;  // only these can repeat (a fresh task cannot)
     FutureBase* f = a.state_ptr();
     if (!f) throw std::invalid_argument("gather: empty future handle");
     if (loop && f->loop_ != loop)
@@ -103,33 +105,21 @@ struct GatherBase : FutureBase, CloseHook {
 
   /// Registers on the pending children and processes the done ones now (3.12+: a gather
   /// of done children is done when returned, R39).
-  void start() {
+  void start(bool may_have_duplicates) {
     std::vector<FutureBase*> done_futs;
-    if (children_.size() > 1) {
-      std::unordered_map<FutureBase*, bool> seen;
-      seen.reserve(children_.size());
-      for (FutureBase* c : children_) {
-        if (!seen.emplace(c, true).second) {
-          has_duplicates_ = true;
-          continue;
-        }
-        ++nfuts_;
-        if (c->done()) {
-          done_futs.push_back(c);
-        } else {
-          add_ref();
-          c->push_callback(&on_child_done, this);
-        }
+    std::unordered_set<FutureBase*> seen;
+    if (may_have_duplicates) seen.reserve(children_.size());
+    for (FutureBase* c : children_) {
+      if (may_have_duplicates && !seen.insert(c).second) {
+        has_duplicates_ = true;  // CPython: arg_to_fut — the same future is awaited once
+        continue;
       }
-    } else {
-      for (FutureBase* c : children_) {
-        ++nfuts_;
-        if (c->done()) {
-          done_futs.push_back(c);
-        } else {
-          add_ref();
-          c->push_callback(&on_child_done, this);
-        }
+      ++nfuts_;
+      if (c->done()) {
+        done_futs.push_back(c);
+      } else {
+        add_ref();
+        c->push_callback(&on_child_done, this);
       }
     }
     if (done_futs.size() < nfuts_) loop_->link_close_hook(static_cast<CloseHook*>(this));
@@ -236,7 +226,7 @@ auto child_result(GatherBase* g, FutureBase* c) {
     if constexpr (std::is_void_v<T>) {
       return R();
     } else {
-      if constexpr (std::is_copy_constructible_v<T>) {
+      if constexpr (copy_constructible_v<T>) {
         if (!g->sole_owner(c)) return R(slot_of<T>(c).get());
       }
       return R(std::move(slot_of<T>(c).get()));
@@ -245,7 +235,7 @@ auto child_result(GatherBase* g, FutureBase* c) {
     if constexpr (std::is_void_v<T>) {
       return std::monostate{};
     } else {
-      if constexpr (std::is_copy_constructible_v<T>) {
+      if constexpr (copy_constructible_v<T>) {
         if (!g->sole_owner(c)) return T(slot_of<T>(c).get());
       }
       return T(std::move(slot_of<T>(c).get()));
@@ -277,16 +267,25 @@ struct VectorBuilder {
   }
 };
 
+/// True when some future occurs twice among `children` (checked only if the caller passed
+/// at least two futures of their own; O(n log n) on those).
+inline bool has_repeats(const std::vector<FutureBase*>& children, std::size_t caller_futures) {
+  if (caller_futures < 2) return false;
+  std::vector<FutureBase*> v(children);
+  std::sort(v.begin(), v.end());
+  return std::adjacent_find(v.begin(), v.end()) != v.end();
+}
+
 template <class Builder>
 Future<typename Builder::Out> make_gather(LoopCore* loop, std::vector<FutureBase*>&& children,
-                                          bool return_exc) {
+                                          bool return_exc, std::size_t caller_futures) {
   using Out = typename Builder::Out;
   auto* g = new GatherState<Out>(loop);
   g->children_ = std::move(children);
   g->return_exceptions_ = return_exc;
   g->build_ = &Builder::build;
   Future<Out> outer = Future<Out>::adopt_ref(g);
-  g->start();
+  g->start(has_repeats(g->children_, caller_futures));
   return outer;
 }
 
@@ -301,15 +300,16 @@ auto gather_variadic(A&&... aws) {
     return outer;
   } else {
     LoopCore* loop = nullptr;
+    std::size_t caller_futures = 0;
     std::vector<FutureBase*> children;
     children.reserve(sizeof...(A));
     try {
-      (children.push_back(gather_child(std::forward<A>(aws), loop)), ...);
+      (children.push_back(gather_child(std::forward<A>(aws), loop, caller_futures)), ...);
     } catch (...) {
       for (FutureBase* c : children) c->release();
       throw;
     }
-    return make_gather<Builder>(loop, std::move(children), ReturnExc);
+    return make_gather<Builder>(loop, std::move(children), ReturnExc, caller_futures);
   }
 }
 
@@ -320,10 +320,12 @@ auto gather_range(R&& range) {
   using Builder = VectorBuilder<ReturnExc, T>;
   using Out = typename Builder::Out;
   LoopCore* loop = nullptr;
+  std::size_t caller_futures = 0;
   std::vector<FutureBase*> children;
   if constexpr (std::ranges::sized_range<R>) children.reserve(std::ranges::size(range));
   try {
-    for (auto&& a : range) children.push_back(gather_child(std::forward<decltype(a)>(a), loop));
+    for (auto&& a : range)
+      children.push_back(gather_child(std::forward<decltype(a)>(a), loop, caller_futures));
   } catch (...) {
     for (FutureBase* c : children) c->release();
     throw;
@@ -334,7 +336,7 @@ auto gather_range(R&& range) {
     outer.set_result(Out{});
     return outer;
   }
-  return make_gather<Builder>(loop, std::move(children), ReturnExc);
+  return make_gather<Builder>(loop, std::move(children), ReturnExc, caller_futures);
 }
 
 template <class R>
