@@ -22,6 +22,7 @@ asyncio::Coro<void> w3s(std::size_t n, std::uint32_t seed, bench::JsonLine& out)
   constexpr asyncio::WaitOptions first{.return_when = asyncio::FIRST_COMPLETED};
 
   const std::int64_t t0 = bench::now_ns();
+  const std::int64_t c0 = bench::cpu_ns();
   std::vector<asyncio::Task<int>> tasks;
   tasks.reserve(n);
   for (std::size_t i = 0; i < n; ++i) tasks.push_back(asyncio::create_task(gated(gates[i])));
@@ -44,8 +45,12 @@ asyncio::Coro<void> w3s(std::size_t n, std::uint32_t seed, bench::JsonLine& out)
     pending = std::move(r.pending);
   }
   const std::int64_t t1 = bench::now_ns();
+  const std::int64_t c1 = bench::cpu_ns();
   if (!pending.empty()) bench::fail("pending left");
-  out.add("value", static_cast<double>(t1 - t0) / 1e6).add("iters", n).add("scanned", scanned);
+  out.add("value", static_cast<double>(t1 - t0) / 1e6)
+      .add("cpu_ms", static_cast<double>(c1 - c0) / 1e6)
+      .add("iters", n)
+      .add("scanned", scanned);
 }
 
 }  // namespace
