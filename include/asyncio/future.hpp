@@ -124,6 +124,18 @@ class AnyFuture {
 };
 
 namespace detail {
+/// std::is_copy_constructible, except that a standard container (it has value_type and
+/// allocator_type) of a move-only type is not copyable: std::vector<std::unique_ptr<int>>
+/// claims a copy constructor that fails to instantiate.
+template <class T, class = void>
+struct copy_constructible : std::is_copy_constructible<T> {};
+template <class T>
+struct copy_constructible<T, std::void_t<typename T::value_type, typename T::allocator_type>>
+    : std::bool_constant<std::is_copy_constructible_v<T> &&
+                         copy_constructible<typename T::value_type>::value> {};
+template <class T>
+inline constexpr bool copy_constructible_v = copy_constructible<T>::value;
+
 template <class T>
 struct GetRef {
   T& operator()(FutureBase* f) const { return slot_of<T>(f).get(); }
@@ -131,7 +143,7 @@ struct GetRef {
 template <class T>
 struct GetMove {
   T operator()(FutureBase* f) const {
-    if constexpr (std::is_copy_constructible_v<T>) {
+    if constexpr (copy_constructible_v<T>) {
       if (f->refs_ > 1) return slot_of<T>(f).get();
     }
     return std::move(slot_of<T>(f).get());

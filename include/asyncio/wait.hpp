@@ -356,6 +356,11 @@ class WaitAwaiter {
   }
 
   bool await_ready() {
+    // CPython checks `not fs` before return_when (a sized input here; others below).
+    if constexpr (std::ranges::sized_range<Input>) {
+      if (std::ranges::size(input_) == 0)
+        throw std::invalid_argument("Set of Tasks/Futures is empty.");
+    }
     if (opts_.return_when != FIRST_COMPLETED && opts_.return_when != FIRST_EXCEPTION &&
         opts_.return_when != ALL_COMPLETED)
       throw std::invalid_argument("Invalid return_when value: " +
@@ -500,7 +505,7 @@ auto wait(R&& aws, WaitOptions opts = {}) {
   using H = detail::wait_handle_t<E>;
   if constexpr (std::is_same_v<D, WaitSet<H>>) {
     return WaitCall<H, WaitSet<H>>(D(std::forward<R>(aws)), opts);
-  } else if constexpr (std::is_lvalue_reference_v<R> && std::is_copy_constructible_v<D>) {
+  } else if constexpr (std::is_lvalue_reference_v<R> && detail::copy_constructible_v<D>) {
     return WaitCall<H, D>(D(aws), opts);
   } else {
     return WaitCall<H, D>(std::move(aws), opts);
