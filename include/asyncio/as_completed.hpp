@@ -125,7 +125,26 @@ struct AsCompletedState final : CloseHook, TimerNode {
   std::uint32_t refs_ = 1;
 };
 
-/// `Queue.get()` then `_wait_for_one`: the next completed input (TimeoutError on timeout).
+/// A counted reference to the state: every coroutine that will use it holds one from its
+/// creation (as CPython's `_wait_for_one` coroutines hold the iterator), so the awaitables
+/// of plain iteration stay valid after the AsCompleted object is gone.
+class AsCompletedRef {
+ public:
+  explicit AsCompletedRef(AsCompletedState* s) : s_(s) { s_->add_ref(); }
+  AsCompletedRef(AsCompletedRef&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  AsCompletedRef(const AsCompletedRef&) = delete;
+  AsCompletedRef& operator=(const AsCompletedRef&) = delete;
+  ~AsCompletedRef() {
+    if (s_) s_->release();
+  }
+  AsCompletedState* get() const { return s_; }
+
+ private:
+  AsCompletedState* s_;
+};
+
+/// `Queue.get()` then `_wait_for_one`: the next completed input, as a new reference
+/// (TimeoutError on timeout).
 inline Coro<FutureBase*> as_completed_get(AsCompletedState* s) {
   s->add_ref();
   struct Release {
@@ -155,6 +174,7 @@ inline Coro<FutureBase*> as_completed_get(AsCompletedState* s) {
   FutureBase* f = s->done_.front();
   s->done_.pop_front();
   if (!f) throw TimeoutError();
+  f->add_ref();  // the state's own reference may go with the state
   co_return f;
 }
 }  // namespace detail
@@ -175,14 +195,7 @@ class AsCompleted {
   /// coroutine) to complete, or nullopt when all have been yielded:
   /// `while (auto t = co_await it.next()) { ... }`.
   /// **Exceptions:** TimeoutError once the timeout has passed (nothing is cancelled).
-  Coro<std::optional<H>> next() {
-    detail::AsCompletedState* s = s_;
-    if (s->todo_left_ == 0) co_return std::nullopt;
-    --s->todo_left_;
-    detail::FutureBase* f = co_await detail::as_completed_get(s);
-    f->add_ref();
-    co_return H::adopt_ref(f);
-  }
+  Coro<std::optional<H>> next() { return next_impl(detail::AsCompletedRef(s_)); }
 
   /// Plain iteration: each element is an awaitable resolving to the result (or exception)
   /// of the next input to complete — `for (auto next : as_completed(aws)) co_await next;`.
@@ -193,7 +206,7 @@ class AsCompleted {
     iterator() = default;
     Coro<typename H::value_type> operator*() const {
       --s_->todo_left_;
-      return resolve(s_);
+      return resolve(detail::AsCompletedRef(s_));
     }
     iterator& operator++() { return *this; }
     void operator++(int) {}
@@ -213,9 +226,16 @@ class AsCompleted {
   explicit AsCompleted(detail::AsCompletedState* s) : s_(s) {}
 
  private:
-  static Coro<typename H::value_type> resolve(detail::AsCompletedState* s) {
+  static Coro<std::optional<H>> next_impl(detail::AsCompletedRef ref) {
+    detail::AsCompletedState* s = ref.get();
+    if (s->todo_left_ == 0) co_return std::nullopt;
+    --s->todo_left_;
+    co_return H::adopt_ref(co_await detail::as_completed_get(s));
+  }
+  static Coro<typename H::value_type> resolve(detail::AsCompletedRef ref) {
     using T = typename H::value_type;
-    detail::FutureBase* f = co_await detail::as_completed_get(s);
+    H h = H::adopt_ref(co_await detail::as_completed_get(ref.get()));
+    detail::FutureBase* f = h.state_ptr();
     f->throw_if_error();
     if constexpr (std::is_void_v<T>) {
       co_return;

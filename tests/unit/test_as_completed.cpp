@@ -456,6 +456,35 @@ TEST(AsCompleted, TwentyThousandInputsInCompletionOrder) {
   loop.run_until_complete(main());
 }
 
+TEST(AsCompleted, TheAwaitablesOutliveTheIterator) {
+  // As CPython's `_wait_for_one` coroutines keep the iterator alive: the iterator object
+  // is gone and every input has completed before the awaitables are awaited.
+  EventLoop loop({.virtual_time = true});
+  auto main = [&]() -> Coro<std::vector<std::string>> {
+    std::vector<Coro<std::string>> futs;
+    {
+      std::vector<Coro<std::string>> fs;
+      fs.push_back(sleeper(0.2, "b"));
+      fs.push_back(sleeper(0.1, "a"));
+      for (auto f : asyncio::as_completed(fs)) futs.push_back(std::move(f));
+    }
+    co_await asyncio::sleep(1);
+    std::vector<std::string> r;
+    for (auto& f : futs) r.push_back(co_await std::move(f));
+    // `anext(as_completed(...))` on a temporary, and an awaitable never awaited.
+    std::vector<Task<std::string>> ts;
+    ts.push_back(asyncio::create_task(sleeper(0.1, "c")));
+    auto first = asyncio::as_completed(ts).next();
+    auto t = co_await std::move(first);
+    r.push_back(t ? t->result() : "none");
+    {
+      auto unused = *asyncio::as_completed(ts).begin();
+    }
+    co_return r;
+  };
+  EXPECT_EQ(loop.run_until_complete(main()), (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(AsCompleted, VoidInputs) {
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<int> {
