@@ -1,0 +1,2 @@
+# Makes a twin test fail with a message: cmake -DMSG=... -P fail.cmake
+message(FATAL_ERROR "TWIN FAILED: ${MSG}")
