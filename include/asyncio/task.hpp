@@ -94,7 +94,10 @@ LoopCore& running_loop_core();  // throws RuntimeError("no running event loop")
 template <class T>
 Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::string&& name,
               std::optional<bool> eager_start = std::nullopt) {
-  loop->check_closed();
+  if (loop->is_closed()) {
+    if (h) h.destroy();  // the caller released the frame to us: free it, not leak it
+    loop->check_closed();
+  }
   if (!h || h.promise().started_) {
     if (h) h.destroy();
     throw RuntimeError("cannot reuse already awaited coroutine");
@@ -138,13 +141,15 @@ struct TaskOptions {
 /// event loop") outside a running loop. **Python:** `asyncio.create_task(coro, name=)`.
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string name = {}) {
-  return detail::spawn<T>(&detail::running_loop_core(), coro.release(), std::move(name));
+  // The loop first: if there is none, `coro` still owns its frame and frees it.
+  detail::LoopCore* loop = &detail::running_loop_core();
+  return detail::spawn<T>(loop, coro.release(), std::move(name));
 }
 /// `create_task` with options (`{.name = "x", .eager_start = true}`).
 template <class T>
 Task<T> create_task(Coro<T> coro, TaskOptions opts) {
-  return detail::spawn<T>(&detail::running_loop_core(), coro.release(), std::move(opts.name),
-                          opts.eager_start);
+  detail::LoopCore* loop = &detail::running_loop_core();
+  return detail::spawn<T>(loop, coro.release(), std::move(opts.name), opts.eager_start);
 }
 
 /// The task whose step is running (empty handle if none).

@@ -44,7 +44,7 @@ class FramePool {
 #endif
     return ::operator new(n);
   }
-  static void deallocate(void* ptr, std::size_t n) noexcept {
+  static void deallocate(void* ptr, [[maybe_unused]] std::size_t n) noexcept {
 #if ASYNCIO_FRAME_POOL
     std::size_t c = (n + granule - 1) / granule;
     if (c < classes) {
