@@ -473,7 +473,10 @@ def table(opts, runners, workloads, core, res):
 def spread_table(runners, res):
     lines = ["| figure | " + " | ".join(r.label for r in runners) + " |",
              "|---|" + "---:|" * len(runners)]
-    rows = sorted({row for row, _ in res.values}, key=str)
+    order = {w.key: i for i, w in enumerate(WORKLOADS)}
+    rows = sorted({row for row, _ in res.values},
+                  key=lambda row: (order.get(row[0], len(order)), str(row[2:]),
+                                   row[1] if isinstance(row[1], int) else 0, str(row[1])))
     for row in rows:
         cells = []
         for r in runners:
