@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <iterator>
 #include <memory>
 #include <ranges>
 #include <stdexcept>
@@ -818,9 +820,44 @@ TEST(Gather, IterationCountsMatchCPython) {
 
 Coro<int> square(int x) {
   co_await asyncio::sleep(0.01 * (6 - x));  // finish in reverse order
-  co_return x* x;
+  const int sq = x * x;
+  co_return sq;
 }
 
+/// A hand-written lazy input range: the coroutine square(i) is made when dereferenced.
+struct LazySquares {
+  struct iterator {
+    using iterator_concept = std::input_iterator_tag;
+    using value_type = Coro<int>;
+    using difference_type = std::ptrdiff_t;
+    int i = 0;
+    Coro<int> operator*() const { return square(i); }
+    iterator& operator++() {
+      ++i;
+      return *this;
+    }
+    void operator++(int) { ++i; }
+    bool operator==(const iterator&) const = default;
+  };
+  int lo, hi;
+  iterator begin() const { return {lo}; }
+  iterator end() const { return {hi}; }
+};
+static_assert(std::ranges::input_range<LazySquares> && !std::ranges::sized_range<LazySquares>);
+
+Coro<std::vector<int>> gather_lazy_range() {
+  co_return co_await asyncio::gather(LazySquares{1, 6});
+}
+
+TEST(Gather, LazyRangesAreGatheredInOrder) {
+  // Python: asyncio.gather(*(coro(i) for i in range(1, 6))) - "generators work too".
+  EventLoop loop({.virtual_time = true});
+  EXPECT_EQ(loop.run_until_complete(gather_lazy_range()), (std::vector<int>{1, 4, 9, 16, 25}));
+}
+
+// clang 14 cannot compile libstdc++ 12's range adaptors (iota_view has no usable begin()
+// there), so the std::views form is checked by the compilers that can.
+#if !defined(__clang__) || __clang_major__ >= 15
 Coro<std::vector<int>> gather_lazy_view() {
   co_return co_await asyncio::gather(std::views::iota(1, 6) | std::views::transform(square));
 }
@@ -835,7 +872,7 @@ Coro<std::vector<Result<int>>> gather_lazy_view_return_exceptions() {
 }
 
 TEST(Gather, LazyViewsAreGatheredInOrder) {
-  // Python: asyncio.gather(*(coro(i) for i in range(1, 6))) - "generators work too".
+  // The same with std::views::iota(1, 6) | std::views::transform(coro).
   EventLoop loop({.virtual_time = true});
   EXPECT_EQ(loop.run_until_complete(gather_lazy_view()), (std::vector<int>{1, 4, 9, 16, 25}));
   auto r = loop.run_until_complete(gather_lazy_view_return_exceptions());
@@ -845,6 +882,7 @@ TEST(Gather, LazyViewsAreGatheredInOrder) {
   EXPECT_EQ(what_of<std::invalid_argument>(r[2].exception()), "three");
   EXPECT_EQ(r[3].value(), 4);
 }
+#endif
 
 Coro<void> void_child(int& n) {
   co_await asyncio::sleep(0.01);
