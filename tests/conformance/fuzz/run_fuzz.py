@@ -6,6 +6,7 @@ CTest mode (the scenarios are already compiled into BIN):
 
 Local mode (new seeds; generates, compiles against a build tree, runs, compares):
     run_fuzz.py --local --start 1000 --count 300 [--build-dir build] [--jobs 2]
+                [--cxx-compiler clang++ --cxxflags "-fsanitize=address,undefined ..."]
 
 In local mode a seed whose scenario has two timers due at the same instant is drawn
 again (seed:attempt, see gen.py). Every mismatch is reported with the commands that
@@ -129,6 +130,7 @@ def local_mode(args):
                "-I", os.path.dirname(HERE), "-I", HERE, src, lib, "-lpthread", "-o", exe]
         if "clang" in os.path.basename(args.cxx_compiler):
             cmd.insert(1, "-fcoroutines-ts")
+        cmd[1:1] = args.cxxflags.split()
         procs.append(subprocess.Popen(cmd))
         while len([p for p in procs if p.poll() is None]) >= args.jobs:
             time.sleep(0.2)
@@ -158,6 +160,9 @@ def main():
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--cxx-compiler", default=os.environ.get("CXX", "c++"))
+    ap.add_argument("--cxxflags", default="",
+                    help='extra compiler flags, e.g. "-fsanitize=address,undefined" to match '
+                         "a sanitizer build directory")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     if args.local:
