@@ -613,6 +613,7 @@ TEST(TaskGroup, Hydra) {
     Coro<void> operator()(TaskGroup& g) const {
       ++n;
       co_await asyncio::sleep(0.01);
+      if (n > 1000) co_return;  // never: hercules stops the group first
       g.create_task((*this)(g));
       g.create_task((*this)(g));
     }
