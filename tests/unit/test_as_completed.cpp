@@ -321,6 +321,20 @@ TEST(AsCompleted, ACoroutineUsesTheRunningLoop) {
   EXPECT_EQ(loop.run_until_complete(main()), 42);
 }
 
+template <class A>
+concept as_completable = requires(A&& a) {
+  asyncio::as_completed(std::forward<A>(a));
+};
+
+TEST(AsCompleted, ASingleFutureOrCoroutineIsRefused) {
+  // CPython: test_as_completed_invalid_args (TypeError): here it does not compile.
+  static_assert(!as_completable<Future<int>&>);
+  static_assert(!as_completable<Task<int>&>);
+  static_assert(!as_completable<Coro<int>>);
+  static_assert(as_completable<std::vector<Task<int>>&>);
+  static_assert(as_completable<std::vector<Coro<int>>&>);
+}
+
 // ---- beyond CPython's tests -----------------------------------------------------------
 
 TEST(AsCompleted, AFailedInputIsYieldedByNextAndRaisedByPlainIteration) {
@@ -477,9 +491,7 @@ TEST(AsCompleted, TheAwaitablesOutliveTheIterator) {
     auto first = asyncio::as_completed(ts).next();
     auto t = co_await std::move(first);
     r.push_back(t ? t->result() : "none");
-    {
-      auto unused = *asyncio::as_completed(ts).begin();
-    }
+    { auto unused = *asyncio::as_completed(ts).begin(); }
     co_return r;
   };
   EXPECT_EQ(loop.run_until_complete(main()), (std::vector<std::string>{"a", "b", "c"}));
