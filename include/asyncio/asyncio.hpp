@@ -17,3 +17,6 @@
 #include "asyncio/timeouts.hpp"      // IWYU pragma: export
 #include "asyncio/wait_for.hpp"      // IWYU pragma: export
 #include "asyncio/task_group.hpp"    // IWYU pragma: export
+#include "asyncio/locks.hpp"         // IWYU pragma: export
+#include "asyncio/queues.hpp"        // IWYU pragma: export
+#include "asyncio/threads.hpp"       // IWYU pragma: export

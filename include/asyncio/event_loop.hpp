@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -42,7 +43,13 @@ struct Delay {
       : seconds(std::chrono::duration<double>(d).count()) {}
 };
 
+class Executor;            // threads.hpp
+class ThreadPoolExecutor;  // threads.hpp
+
 namespace detail {
+struct LoopThreads;  // threads.hpp: the default executor, the link worker threads post through
+struct LoopThreadsAccess;
+
 /// A user callback queued by call_soon/call_later (CPython `events.Handle`). Reference
 /// counted atomically: a Handle may be returned to another thread by call_soon_threadsafe.
 struct HandleState : TimerNode {
@@ -231,6 +238,21 @@ class EventLoop : public detail::LoopCore {
     return Future<T>::adopt_ref(new detail::FutureCell<T>(this));
   }
 
+  /// Runs `fn(args...)` on `executor` (null: the loop's default ThreadPoolExecutor, made
+  /// on first use) and returns a Future for its result, completed on this loop through
+  /// `call_soon_threadsafe`. Defined in threads.hpp. **Exceptions:** RuntimeError("Executor
+  /// shutdown has been called") for the default executor after shutdown_default_executor.
+  /// **Python:** `loop.run_in_executor(executor, func, *args)`.
+  template <class F, class... A>
+  auto run_in_executor(Executor* executor, F&& fn, A&&... args)
+      -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>>;
+  /// Replaces the default executor (threads.hpp). **Python:** `loop.set_default_executor`.
+  void set_default_executor(std::shared_ptr<ThreadPoolExecutor> executor);
+  /// Shuts the default executor down from a helper thread and waits (at most `timeout`)
+  /// for its jobs to finish and its threads to be joined; no-op without one. asyncio::run
+  /// calls it at exit (timeout 300 s). **Python:** `loop.shutdown_default_executor(timeout)`.
+  Coro<void> shutdown_default_executor(std::optional<Delay> timeout = std::nullopt);
+
   /// Replaces the exception handler (null: back to the default, which logs to stderr).
   /// **Python:** `loop.set_exception_handler`.
   void set_exception_handler(ExceptionHandler h) { handler_ = std::move(h); }
@@ -256,6 +278,8 @@ class EventLoop : public detail::LoopCore {
   int io_count_ = 0;  // registered fds besides the eventfd (the I/O issue adds them)
   bool running_ = false;
   bool stopping_ = false;
+  friend struct detail::LoopThreadsAccess;
+  std::shared_ptr<detail::LoopThreads> threads_;  // threads.hpp state, made on first use
 };
 
 /// The running loop, else this thread's current loop (made on first use).

@@ -4,6 +4,7 @@
 // adds everything else; keeping this part small lets future.hpp and coro.hpp stay
 // independent of the loop's full definition.
 
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <exception>
@@ -98,6 +99,10 @@ class LoopCore {
   std::uint64_t callback_seq_ = 0;       ///< numbers done-callback registrations (wait's observers)
   PromiseBase* current_task_ = nullptr;  ///< the task whose step is running, else null
   PromiseBase* tasks_head_ = nullptr;    ///< unfinished tasks: the loop's strong references
+  /// Executor jobs (threads.hpp) whose completion has not reached the loop yet. While it
+  /// is non-zero a virtual clock does not jump to the next timer: the loop blocks until a
+  /// worker posts its result (call_soon_threadsafe), as real time would let it.
+  std::size_t pending_jobs_ = 0;
 
  protected:
   ReadyQueue ready_;
