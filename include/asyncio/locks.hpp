@@ -108,15 +108,26 @@ class [[nodiscard]] LockGuard {
 
 namespace detail {
 
-/// Awaiter of `Event::wait()`.
-class EventWaitAwaiter {
+/// What every lock awaiter keeps: the waiter future (built only if the task really waits)
+/// and the task parked on it; leaving while parked unregisters the waiter.
+class ParkingAwaiter {
  public:
-  explicit EventWaitAwaiter(Event* e) : ev_(e) {}
-  EventWaitAwaiter(const EventWaitAwaiter&) = delete;
-  EventWaitAwaiter& operator=(const EventWaitAwaiter&) = delete;
-  ~EventWaitAwaiter() {
+  ParkingAwaiter() = default;
+  ParkingAwaiter(const ParkingAwaiter&) = delete;
+  ParkingAwaiter& operator=(const ParkingAwaiter&) = delete;
+  ~ParkingAwaiter() {
     if (WaiterNode* n = node_.get()) unpark(n, task_);
   }
+
+ protected:
+  LazyWaiterNode node_;
+  PromiseBase* task_ = nullptr;
+};
+
+/// Awaiter of `Event::wait()`.
+class EventWaitAwaiter : public ParkingAwaiter {
+ public:
+  explicit EventWaitAwaiter(Event* e) : ev_(e) {}
   inline bool await_ready() const noexcept;
   template <class P>
   void await_suspend(std::coroutine_handle<P> h);
@@ -124,19 +135,12 @@ class EventWaitAwaiter {
 
  private:
   Event* ev_;
-  LazyWaiterNode node_;
-  PromiseBase* task_ = nullptr;
 };
 
 /// Awaiter of `Lock::acquire()`.
-class LockAcquireAwaiter {
+class LockAcquireAwaiter : public ParkingAwaiter {
  public:
   explicit LockAcquireAwaiter(Lock* l) : lock_(l) {}
-  LockAcquireAwaiter(const LockAcquireAwaiter&) = delete;
-  LockAcquireAwaiter& operator=(const LockAcquireAwaiter&) = delete;
-  ~LockAcquireAwaiter() {
-    if (WaiterNode* n = node_.get()) unpark(n, task_);
-  }
   inline bool await_ready();
   template <class P>
   void await_suspend(std::coroutine_handle<P> h);
@@ -144,19 +148,12 @@ class LockAcquireAwaiter {
 
  private:
   Lock* lock_;
-  LazyWaiterNode node_;
-  PromiseBase* task_ = nullptr;
 };
 
 /// Awaiter of `Semaphore::acquire()`.
-class SemaphoreAcquireAwaiter {
+class SemaphoreAcquireAwaiter : public ParkingAwaiter {
  public:
   explicit SemaphoreAcquireAwaiter(Semaphore* s) : sem_(s) {}
-  SemaphoreAcquireAwaiter(const SemaphoreAcquireAwaiter&) = delete;
-  SemaphoreAcquireAwaiter& operator=(const SemaphoreAcquireAwaiter&) = delete;
-  ~SemaphoreAcquireAwaiter() {
-    if (WaiterNode* n = node_.get()) unpark(n, task_);
-  }
   inline bool await_ready();
   template <class P>
   void await_suspend(std::coroutine_handle<P> h);
@@ -164,8 +161,6 @@ class SemaphoreAcquireAwaiter {
 
  private:
   Semaphore* sem_;
-  LazyWaiterNode node_;
-  PromiseBase* task_ = nullptr;
 };
 
 /// The wait of `Condition::wait()` proper (after the lock is released).
