@@ -182,9 +182,8 @@ struct GatherBase : FutureBase, CloseHook {
     auto* g = static_cast<GatherBase*>(self);
     if (g->done()) return false;
     bool ret = false;
-    g->add_ref();
-    std::vector<FutureBase*> kids = g->children_;
-    for (FutureBase* c : kids)
+    g->add_ref();  // children_ never changes after creation; only `g` must stay alive
+    for (FutureBase* c : g->children_)
       if (cancel_future(c, msg)) ret = true;
     if (ret) g->cancel_requested_ = true;
     g->release();
