@@ -186,13 +186,15 @@ async fn w3(n: usize, seed: u32, out: &mut Out) {
 
 async fn w3s(n: usize, seed: u32, out: &mut Out) {
     let order = permutation(n, seed);
-    let (mut gates, receivers): (Vec<Option<oneshot::Sender<usize>>>, Vec<oneshot::Receiver<usize>>) =
-        (0..n)
-            .map(|_| {
-                let (tx, rx) = oneshot::channel();
-                (Some(tx), rx)
-            })
-            .unzip();
+    let (mut gates, receivers): (
+        Vec<Option<oneshot::Sender<usize>>>,
+        Vec<oneshot::Receiver<usize>>,
+    ) = (0..n)
+        .map(|_| {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), rx)
+        })
+        .unzip();
     let (t0, c0) = (Instant::now(), cpu_ns());
     let mut pending: Vec<JoinHandle<usize>> =
         receivers.into_iter().map(|rx| tokio::spawn(async move { rx.await.unwrap() })).collect();
@@ -355,7 +357,10 @@ fn main() {
         std::process::exit(2);
     }
     let mut out = Out::default();
-    out.str("workload", &name).int("n", n).str("impl", "Tokio (current_thread runtime)").str("metric", metric);
+    out.str("workload", &name)
+        .int("n", n)
+        .str("impl", "Tokio (current_thread runtime)")
+        .str("metric", metric);
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     rt.block_on(async {
         match name.as_str() {
