@@ -15,7 +15,7 @@ Every run is a fresh process printing one JSON line ({"workload", "n", "metric",
 "value", ...}); timing is taken inside the program. Inside each round the systems run
 back to back in an order that rotates from round to round, so drift on a shared machine
 spreads evenly; the table shows medians over rounds and the ratio of the medians
-(CPython / ours: above 1 means we are faster or smaller).
+(other system / ours: above 1 means we are faster or smaller).
 
 Peers (bench/peers/): uvloop (the CPython twins under uvloop, Debian's python3), Node.js,
 Boost.Asio 1.81, Go and Tokio (current_thread). Each is a Runner subclass in RUNNERS: its
@@ -299,8 +299,10 @@ def missing_debian_packages(packages):
 def install_debian_packages(packages):
     """Installs what is missing of `packages` with apt-get when running as root; returns
     None or why it could not."""
+    if not packages:
+        return None
     if not shutil.which("dpkg-query"):
-        return "not a Debian system (no dpkg-query)"
+        return f"not a Debian system: cannot check for {' '.join(packages)}"
     missing = missing_debian_packages(packages)
     if not missing:
         return None
@@ -363,11 +365,15 @@ class PeerRunner(Runner):
         self.argv = None
 
     def prepare(self, opts):
+        why_packages = None
         if not opts.list and not opts.no_build:
-            why = install_debian_packages(self.packages)
-            if why:
-                return why
-        return self.setup(opts)
+            why_packages = install_debian_packages(self.packages)
+        why = self.setup(opts)
+        if why and why_packages:
+            return f"{why_packages}; {why}"
+        if why_packages:  # the tools came from elsewhere
+            log(f"{self.key}: {why_packages}, but it builds and runs")
+        return why
 
     def setup(self, opts):
         """Builds (unless --no-build / --list) and sets self.argv; None or why not."""
