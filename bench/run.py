@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Builds the C++ workload programs, runs them and their CPython 3.13 twins, and prints
-one table: each workload's median figure per system and the ratio to ours.
+"""Builds the C++ workload programs, runs them, their CPython 3.13 twins and the peers
+(uvloop, Node.js, Boost.Asio, Go, Tokio), and prints one table: each workload's median
+figure per system and the ratio to ours.
 
     bench/run.py               # full run: 5 rounds, every N (roughly 10-20 min)
     bench/run.py --quick       # 3 rounds, smaller N where noted (under 2 min once built)
     bench/run.py --workloads W1,W3s,core --reps 7
+    bench/run.py --systems ours,cpython,tokio   # some columns only
     bench/run.py --list        # the commands a run would execute
 
 Standard-library Python 3 only; run it with any python3. The C++ side is built with
@@ -798,7 +800,8 @@ def main():
     ap.add_argument("--systems", "--runners", dest="runners", default=",".join(RUNNERS),
                     help="comma list of the columns (default: all): " + ",".join(RUNNERS))
     ap.add_argument("--python", default=None, help="CPython 3.13 interpreter")
-    ap.add_argument("--no-build", action="store_true", help="use build-bench/ as it is")
+    ap.add_argument("--no-build", action="store_true",
+                    help="use build-bench/ as it is (no build, no package installation)")
     ap.add_argument("--out", default=os.path.join(BUILD, "bench-results.md"),
                     help="markdown file for the table (default build-bench/bench-results.md)")
     ap.add_argument("--raw", default=os.path.join(BUILD, "bench-raw.jsonl"),
