@@ -4,7 +4,7 @@
 figure per system and the ratio to ours.
 
     bench/run.py               # full run: 5 rounds, every N (roughly 10-20 min)
-    bench/run.py --quick       # 3 rounds, smaller N where noted (under 2 min once built)
+    bench/run.py --quick       # 3 rounds (peers 2), smaller N where noted (under 2 min once built)
     bench/run.py --workloads W1,W3s,core --reps 7
     bench/run.py --systems ours,cpython,tokio   # some columns only
     bench/run.py --list        # the commands a run would execute
@@ -52,10 +52,11 @@ class Workload:
     (JSON field, row label); `caps` limits N per runner key (full, quick) where a system
     would take minutes (W3s is quadratic for CPython and every peer); the key "peer" is
     the default for the peers (every runner but ours and CPython). `quick_peer_reps`
-    limits the rounds the peers run in quick mode (to keep --quick under 2 minutes)."""
+    limits the rounds the peers run in quick mode (to keep --quick under 2 minutes: they
+    take part in the first two rounds only)."""
 
     def __init__(self, key, program, label, unit, ns, quick_ns, *, variant=None,
-                 timeout=300, extra_rows=(), caps=None, exponent=False, quick_peer_reps=None):
+                 timeout=300, extra_rows=(), caps=None, exponent=False, quick_peer_reps=2):
         self.key, self.program, self.variant = key, program, variant
         self.quick_peer_reps = quick_peer_reps
         self.rows = [("value", f"{label}, {unit}")] + list(extra_rows)
@@ -96,7 +97,7 @@ WORKLOADS = [
     Workload("W3s", "w3s", "W3s strict drain (1 completion per wait)", "total ms",
              [1_000, 2_000, 4_000, 8_000, 16_000, 32_000],
              [1_000, 2_000, 4_000, 8_000, 16_000, 32_000],
-             timeout=900, caps={"cpython": (8_000, 2_000), "node": (4_000, 1_000),
+             timeout=900, caps={"cpython": (8_000, 2_000), "node": (4_000, 2_000),
                                 "tokio": (32_000, 4_000), "peer": (8_000, 2_000)},
              extra_rows=[("cpu_ms", "W3s strict drain, CPU ms")], exponent=True),
     Workload("W4", "w4", "W4 cancel a gather of sleeping tasks", "ns/task",
@@ -793,7 +794,7 @@ def machine_info():
 # --------------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="3 rounds, smaller N where noted")
+    ap.add_argument("--quick", action="store_true", help="3 rounds (peers: 2), smaller N where noted")
     ap.add_argument("--reps", type=int, default=0, help="rounds (default 5, quick 3)")
     ap.add_argument("--workloads", default="",
                     help="comma list of workload keys and/or 'core' (default: all)")
