@@ -1,5 +1,5 @@
 #pragma once
-// Coroutine frames come from thread-local free lists of 64-byte size classes, so creating a
+// Coroutine frames come from thread-local free lists of 16-byte size classes, so creating a
 // task costs a pop from a list rather than a trip through malloc. An empty list is refilled
 // by carving the next block out of a large chunk (a pointer bump), so even N frames alive at
 // once cost N bumps and N / (chunk / frame) mallocs, not N mallocs.
@@ -47,12 +47,12 @@ class FramePool {
  public:
   static constexpr std::size_t granule = 16;
   static constexpr std::size_t classes = 64;  // frames up to 1008 bytes are pooled
-  /// The first chunks are small, so a program with a few tasks stays small; later ones are
-  /// 2 MiB, aligned and marked for transparent huge pages: one page fault per 2 MiB instead
-  /// of one per 4 KiB, which is most of the cost of creating many tasks at once.
+  /// The first chunks are small (from operator new), so a program with a few tasks stays
+  /// small; later ones are 2 MiB mapped with MAP_POPULATE: when many tasks are created at
+  /// once, page faults are most of their cost, and one populating mmap is far cheaper.
   static constexpr std::size_t small_chunk_bytes = 256 * 1024;
   static constexpr std::size_t small_chunks = 4;
-  static constexpr std::size_t huge_chunk_bytes = 2 * 1024 * 1024;
+  static constexpr std::size_t big_chunk_bytes = 2 * 1024 * 1024;
 
   static void* allocate(std::size_t n) {
     ++frame_allocations;
@@ -142,11 +142,13 @@ class FramePool {
   static inline thread_local Local local{};
 
   static char* new_chunk(std::size_t bytes) {
-    if (bytes < huge_chunk_bytes) return static_cast<char*>(::operator new(bytes));
-    void* p = ::operator new (bytes, std::align_val_t{huge_chunk_bytes});
-#ifdef MADV_HUGEPAGE
-    ::madvise(p, bytes, MADV_HUGEPAGE);  // a hint: without THP the chunk is ordinary memory
-#endif
+    if (bytes < big_chunk_bytes) return static_cast<char*>(::operator new(bytes));
+    // MAP_POPULATE: the kernel maps and zeroes the 512 pages in one call instead of taking
+    // 512 page faults. (Huge pages were tried: faster when free huge pages exist, but a
+    // fault that must compact memory first stalls for milliseconds; see docs/benchmarks.md.)
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
     return static_cast<char*>(p);
   }
 
@@ -175,7 +177,7 @@ class FramePool {
       }
     }
     if (static_cast<std::size_t>(p.bump_end - p.bump) < size) {
-      const std::size_t bytes = p.chunks < small_chunks ? small_chunk_bytes : huge_chunk_bytes;
+      const std::size_t bytes = p.chunks < small_chunks ? small_chunk_bytes : big_chunk_bytes;
       char* chunk = new_chunk(bytes);
       ++p.chunks;
       {
