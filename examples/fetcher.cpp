@@ -82,8 +82,8 @@ Coro<void> amain() {
     for (;;) {
       for (auto& t : done) (t.result() ? answered : timed_out) += 1;
       if (pending.empty()) break;
-      auto next = co_await asyncio::wait(std::move(pending),
-                                         {.return_when = asyncio::FIRST_COMPLETED});
+      auto next =
+          co_await asyncio::wait(std::move(pending), {.return_when = asyncio::FIRST_COMPLETED});
       done = std::move(next.done);
       pending = std::move(next.pending);
       ++rounds;

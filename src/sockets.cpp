@@ -91,8 +91,7 @@ int Socket::getsockopt(int level, int optname) const {
 void Socket::bind(const Address& addr) {
   sockaddr_storage ss;
   socklen_t len;
-  if (!detail::to_sockaddr(addr, ss, len))
-    throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
+  if (!detail::to_sockaddr(addr, ss, len)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
   if (::bind(check(), reinterpret_cast<sockaddr*>(&ss), len) < 0) throw_os_error(errno);
 }
 
@@ -189,8 +188,7 @@ Coro<std::vector<AddrInfo>> ensure_resolved(std::string host, int port, int fami
   if (auto info = ipaddr_info(host, port, family, type)) {
     co_return std::vector<AddrInfo>{*info};
   }
-  co_return co_await get_running_loop().getaddrinfo(std::move(host), port, family, type, 0,
-                                                    flags);
+  co_return co_await get_running_loop().getaddrinfo(std::move(host), port, family, type, 0, flags);
 }
 
 // --- waiting for a descriptor --------------------------------------------------------------
@@ -224,8 +222,8 @@ bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; 
 
 // --- the loop's socket operations ----------------------------------------------------------
 
-Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, int port, int family,
-                                                   int type, int proto, int flags) {
+Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, int port, int family, int type,
+                                                   int proto, int flags) {
   auto job = [host = std::move(host), port, family, type, proto, flags]() {
     addrinfo hints{};
     hints.ai_family = family;

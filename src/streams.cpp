@@ -822,8 +822,8 @@ void accept_ready(IoWatcher* w) {
       if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == ECONNABORTED) return;
       if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
         // CPython: log, stop accepting for a second (constants.ACCEPT_RETRY_DELAY).
-        s->loop->call_exception_handler({"socket.accept() out of system resource",
-                                         make_os_error(err), "<Server>"});
+        s->loop->call_exception_handler(
+            {"socket.accept() out of system resource", make_os_error(err), "<Server>"});
         int lfd = aw->fd;
         s->loop->unwatch_fd(lfd, false);
         s->refs++;
@@ -867,8 +867,7 @@ std::string server_repr(ServerState* s) {
   for (const Socket& sock : s->sockets) {
     out += "<asyncio.TransportSocket fd=" + std::to_string(sock.fileno()) +
            ", family=" + std::to_string(sock.family()) + ", type=" + std::to_string(sock.type()) +
-           ", proto=" + std::to_string(sock.proto()) + ", laddr=" + sock.getsockname().repr() +
-           ">";
+           ", proto=" + std::to_string(sock.proto()) + ", laddr=" + sock.getsockname().repr() + ">";
     out += s->sockets.size() == 1 ? ",)" : ", ";
   }
   if (s->sockets.size() != 1) {
@@ -909,8 +908,8 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
     } catch (const OSError& e) {
       std::string why = e.strerror();
       for (char& ch : why) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      throw_os_error(e.errnum(), "error while attempting to bind on address " +
-                                     ai.sockaddr.repr() + ": " + why);
+      throw_os_error(e.errnum(), "error while attempting to bind on address " + ai.sockaddr.repr() +
+                                     ": " + why);
     }
     socks.push_back(std::move(sock));
   }

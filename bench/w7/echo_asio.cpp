@@ -33,8 +33,9 @@ asio::awaitable<void> listener(tcp::acceptor acceptor) {
 
 int main(int argc, char** argv) {
   asio::io_context ctx(1);
-  tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                            static_cast<unsigned short>(argc > 1 ? std::atoi(argv[1]) : 0)));
+  tcp::acceptor acceptor(
+      ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                         static_cast<unsigned short>(argc > 1 ? std::atoi(argv[1]) : 0)));
   std::printf("READY %d\n", acceptor.local_endpoint().port());
   std::fflush(stdout);
   asio::co_spawn(ctx, listener(std::move(acceptor)), asio::detached);

@@ -31,6 +31,4 @@ asyncio::Coro<void> amain(int port) {
 }
 }  // namespace
 
-int main(int argc, char** argv) {
-  asyncio::run(amain(argc > 1 ? std::atoi(argv[1]) : 0));
-}
+int main(int argc, char** argv) { asyncio::run(amain(argc > 1 ? std::atoi(argv[1]) : 0)); }

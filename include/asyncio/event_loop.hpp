@@ -125,8 +125,7 @@ struct UserIoWatcher final : IoWatcher {
       try {
         self->cb();
       } catch (...) {
-        self->loop->call_exception_handler(
-            {"Exception in callback", std::current_exception(), {}});
+        self->loop->call_exception_handler({"Exception in callback", std::current_exception(), {}});
       }
       self->running = false;
       if (self->dead) delete self;
@@ -345,8 +344,8 @@ class EventLoop : public detail::LoopCore {
   /// worker thread). An empty `host` is Python's None. **Exceptions:** gaierror("[Errno -2]
   /// Name or service not known"). **Python:** `await loop.getaddrinfo(host, port, family=,
   /// type=, proto=, flags=)`.
-  Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family = 0,
-                                          int type = 0, int proto = 0, int flags = 0);
+  Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family = 0, int type = 0,
+                                          int proto = 0, int flags = 0);
   /// Receives up to `nbytes`; "" at end of stream. **Cancellation:** nothing was read; the
   /// socket stays usable. **Exceptions:** OSError subclasses (ConnectionResetError ...),
   /// std::invalid_argument("the socket must be non-blocking").
@@ -408,7 +407,7 @@ class EventLoop : public detail::LoopCore {
   std::thread::id thread_id_;
   int epoll_fd_ = -1;
   int event_fd_ = -1;
-  int io_count_ = 0;  // registered fds besides the eventfd
+  int io_count_ = 0;                      // registered fds besides the eventfd
   std::vector<detail::IoSlot> io_slots_;  // indexed by fd
   bool running_ = false;
   bool stopping_ = false;

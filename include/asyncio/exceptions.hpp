@@ -2,8 +2,8 @@
 /// \file exceptions.hpp
 /// The exception types of asyncio, named and behaving as Python's.
 
-#include <exception>
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -129,8 +129,7 @@ class IncompleteReadError : public EOFError {
  public:
   IncompleteReadError(std::string partial, std::optional<std::size_t> expected)
       : EOFError(std::to_string(partial.size()) + " bytes read on a total of " +
-                 (expected ? std::to_string(*expected) : std::string("None")) +
-                 " expected bytes"),
+                 (expected ? std::to_string(*expected) : std::string("None")) + " expected bytes"),
         partial_(std::move(partial)),
         expected_(expected) {}
   const std::string& partial() const noexcept { return partial_; }

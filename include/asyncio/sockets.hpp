@@ -71,7 +71,10 @@ class Socket {
   /// Takes ownership of `fd`. **Python:** `socket.socket(fileno=fd)`.
   static Socket from_fd(int fd);
   Socket(Socket&& o) noexcept
-      : fd_(std::exchange(o.fd_, -1)), family_(o.family_), type_(o.type_), proto_(o.proto_),
+      : fd_(std::exchange(o.fd_, -1)),
+        family_(o.family_),
+        type_(o.type_),
+        proto_(o.proto_),
         blocking_(o.blocking_) {}
   Socket& operator=(Socket&& o) noexcept;
   Socket(const Socket&) = delete;

@@ -134,8 +134,7 @@ TEST(Streams, ReaduntilAndLimits) {
       w.close();
       co_return;
     });
-    auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server),
-                                                    {.limit = 16});
+    auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server), {.limit = 16});
     EXPECT_EQ(r.limit(), 16u);
     EXPECT_EQ(co_await r.readuntil(";"), "key=value;");
     try {
@@ -174,8 +173,7 @@ TEST(Streams, ReadlineLimitMessages) {
       w.close();
       co_return;
     });
-    auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server),
-                                                    {.limit = 64});
+    auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server), {.limit = 64});
     try {
       co_await r.readline();  // 40 bytes > 64? no: fits
     } catch (...) {
@@ -423,7 +421,7 @@ TEST(Streams, ServerCloseWithClientsAttached) {
     EXPECT_FALSE(waiting.done());  // a client is still attached
     w.write("still served\n");     // the accepted connection goes on
     EXPECT_EQ(co_await r.readline(), "still served\n");
-    w.close();                     // the echo handler sees EOF and closes its side
+    w.close();  // the echo handler sees EOF and closes its side
     co_await waiting;
     co_await server.wait_closed();  // at once now
     // New connections are refused.
@@ -493,8 +491,8 @@ TEST(Streams, ServerRunClosesOnException) {
 
 TEST(Streams, BindErrorMessage) {
   run([]() -> Coro<void> {
-    Server a = co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0,
-                                              {.reuse_address = false});
+    Server a =
+        co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0, {.reuse_address = false});
     int port = port_of(a);
     try {
       co_await asyncio::start_server(echo, std::string("127.0.0.1"), port,
