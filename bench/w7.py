@@ -94,8 +94,11 @@ def servers():
     return out
 
 
+PIN = False  # --pin: server on CPU 0, load generator on CPU 1
+
+
 def pin(cpu, cmd):
-    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+    if PIN and shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
         return ["taskset", "-c", str(cpu), *cmd]
     return cmd
 
@@ -140,8 +143,13 @@ def main():
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--seconds", type=float, help="time bound per run")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--pin", action="store_true",
+                    help="pin the server to CPU 0 and the load generator to CPU 1 (on a "
+                         "shared machine this mostly measures the other tenants)")
     args = ap.parse_args()
-    args.runs = args.runs or 3 if args.quick else (args.runs or 5)
+    global PIN
+    PIN = args.pin
+    args.runs = args.runs or (3 if args.quick else 5)
     args.total = args.total or (20000 if args.quick else 200000)
     args.seconds = args.seconds or (2.0 if args.quick else 10.0)
 
@@ -170,7 +178,9 @@ def main():
     ours_p99 = statistics.median(r["p99_us"] for r in ours) if ours else None
     print(f"W7 TCP echo, loopback: {args.clients} clients, {args.size}-byte messages, "
           f"{args.total} echoes or {args.seconds:g} s per run, median of {args.runs} runs "
-          f"(rotating order); server pinned to CPU 0, load generator to CPU 1.")
+          f"(rotating order); "
+          + ("server pinned to CPU 0, load generator to CPU 1." if PIN else
+             "server and load generator not pinned."))
     print(f"Machine: {platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print()

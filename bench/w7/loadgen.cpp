@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < n; ++i) {
       Client& c = clients[events[i].data.u32];
-      for (;;) {
+      // One recv per readiness event: epoll is level-triggered, so anything left is
+      // reported again (no extra recv returning EAGAIN per echo).
+      {
         ssize_t r = recv(c.fd, buf.data(), buf.size(), 0);
         if (r > 0) {
           c.got += static_cast<std::size_t>(r);
@@ -124,10 +126,10 @@ int main(int argc, char** argv) {
               lat_ns.push_back(static_cast<std::uint32_t>(std::min(4e9, (t - c.sent_at) * 1e9)));
             if (started < total + warmup && t - t0 < seconds) send_one(c);
           }
-          continue;
+        } else if (r == 0) {
+          ++errors;
+          epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
         }
-        if (r == 0) ++errors;
-        break;
       }
     }
     if (now() - t0 >= seconds && done > warmup) {
