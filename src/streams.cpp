@@ -761,9 +761,12 @@ void server_close(ServerState* s) {
 }
 
 void server_hook(CloseHook* h) {
+  // The loop is closing: stop listening; nothing may touch the loop afterwards.
   ServerState* s = static_cast<ServerState::Hook*>(h)->s;
   s->sockets_none = true;
   s->serving = false;
+  s->waiters_none = true;
+  s->waiters.clear();
   stop_listening(s);
 }
 
