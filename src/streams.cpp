@@ -889,6 +889,7 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
     }
   } guard{cb};
   EventLoop& loop = get_running_loop();
+  if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
   std::vector<AddrInfo> infos;
   if (host.empty())
     infos = co_await loop.getaddrinfo(host, port, o.family, SOCK_STREAM, 0, AI_PASSIVE);
@@ -1020,6 +1021,7 @@ Coro<void> Server::serve_forever() { return detail::server_serve_forever(Server(
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
                                                             StreamOptions opts) {
   EventLoop& loop = get_running_loop();
+  if (opts.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
   std::vector<AddrInfo> infos =
       co_await detail::ensure_resolved(host, port, opts.family, SOCK_STREAM, opts.flags);
   if (infos.empty()) throw OSError("getaddrinfo() returned empty list");

@@ -310,7 +310,8 @@ class Server {
 /// Connects to `host`:`port` (a name is resolved on the executor; numeric addresses
 /// skip it), trying each address in turn. **Exceptions:** ConnectionRefusedError("[Errno
 /// 111] Connect call failed ('127.0.0.1', 1)"), gaierror, OSError("Multiple exceptions:
-/// ...") when addresses fail differently. **Python:** `await asyncio.open_connection(host,
+/// ...") when addresses fail differently; std::invalid_argument("Limit cannot be <= 0").
+/// **Python:** `await asyncio.open_connection(host,
 /// port, limit=)`.
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
                                                             StreamOptions opts = {});

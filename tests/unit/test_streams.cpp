@@ -280,6 +280,22 @@ TEST(Streams, WriteAfterWriteEof) {
   }());
 }
 
+TEST(Streams, ZeroLimitIsRefused) {
+  run([]() -> Coro<void> {
+    // (Named arguments: GCC 12 destroys a temporary of a throwing co_await twice.)
+    std::string host = "127.0.0.1";
+    asyncio::StreamOptions zero{.limit = 0};
+    try {
+      co_await asyncio::open_connection(host, 1, zero);
+      ADD_FAILURE();
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "Limit cannot be <= 0");
+    }
+    asyncio::ServerOptions zero_server{.limit = 0};
+    EXPECT_THROW(co_await asyncio::start_server(echo, host, 0, zero_server), std::invalid_argument);
+  }());
+}
+
 TEST(Streams, ConnectionRefused) {
   run([]() -> Coro<void> {
     int port;
