@@ -248,6 +248,7 @@ void wake_drain_waiters(StreamConn* c, std::exception_ptr e) {
 // CPython StreamReaderProtocol.connection_lost + FlowControlMixin.connection_lost, then
 // the transport closes its socket and detaches from its server.
 void finalize(StreamConn* c) {
+  if (c->conn_lost == 0) c->conn_lost = 1;  // later writes are dropped, never sent to -1
   c->loop->unwatch_fd(c->fd, false);
   c->loop->unwatch_fd(c->fd, true);
   if (c->fd >= 0) ::close(std::exchange(c->fd, -1));
