@@ -187,6 +187,25 @@ void exchange(int family) {
 TEST(Sockets, ExchangeIPv4) { exchange(AF_INET); }
 TEST(Sockets, ExchangeIPv6) { exchange(AF_INET6); }
 
+TEST(Sockets, SendallWaitsForASlowReader) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sp = asyncio::socketpair();
+    Socket& a = sp.first;
+    Socket& b = sp.second;
+    a.setblocking(false);
+    b.setblocking(false);
+    const std::size_t total = 4 * 1024 * 1024;  // far more than the socket buffers
+    auto sender = asyncio::create_task(loop.sock_sendall(a, std::string(total, 'q')));
+    for (int i = 0; i < 5; ++i) co_await asyncio::sleep(0);
+    EXPECT_FALSE(sender.done());  // waiting for the reader
+    std::size_t got = 0;
+    while (got < total) got += (co_await loop.sock_recv(b, 1 << 16)).size();
+    co_await sender;
+    EXPECT_EQ(got, total);
+  }());
+}
+
 TEST(Sockets, AddressRepr) {
   EXPECT_EQ((Address{"127.0.0.1", 80}).repr(), "('127.0.0.1', 80)");
   EXPECT_EQ((Address{"::1", 80, AF_INET6}).repr(), "('::1', 80, 0, 0)");
