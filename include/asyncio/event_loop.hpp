@@ -371,11 +371,13 @@ class EventLoop : public detail::LoopCore {
   /// Library internals (sockets.hpp, streams.hpp): registers the intrusive watcher `w`
   /// as `fd`'s reader (`write` false) or writer, replacing (and releasing) the previous one.
   /// **Exceptions:** OSError from epoll_ctl (nothing is registered then).
+  /// **Python:** the selector loop's internal `_add_reader` / `_add_writer`.
   void watch_fd(int fd, bool write, detail::IoWatcher* w);
   /// Drops `fd`'s reader or writer registration (releasing its watcher, neutralising its
   /// queued item); false if there was none. Works on a closed loop (no-op then).
+  /// **Python:** `_remove_reader` / `_remove_writer`.
   bool unwatch_fd(int fd, bool write);
-  /// The watcher registered for `fd` (null: none).
+  /// The watcher registered for `fd` (null: none). **Python:** `selector.get_key(fd).data`.
   detail::IoWatcher* fd_watcher(int fd, bool write) const {
     if (fd < 0 || static_cast<std::size_t>(fd) >= io_slots_.size()) return nullptr;
     return write ? io_slots_[fd].writer : io_slots_[fd].reader;

@@ -110,9 +110,9 @@ class TimeoutError : public OSError {
 
 /// The OSError subclass Python's `OSError(err, msg)` constructor picks for `err`
 /// (BlockingIOError, BrokenPipeError, ConnectionRefusedError, ..., else OSError), with
-/// `msg` defaulting to the C library's `strerror(err)`.
+/// `msg` defaulting to the C library's `strerror(err)`. **Python:** `OSError(err, msg)`.
 std::exception_ptr make_os_error(int err, const std::string& msg = {});
-/// Throws `make_os_error(err, msg)`.
+/// Throws `make_os_error(err, msg)`. **Python:** `raise OSError(err, msg)`.
 [[noreturn]] void throw_os_error(int err, const std::string& msg = {});
 
 /// Base of IncompleteReadError. **Python:** `EOFError`.

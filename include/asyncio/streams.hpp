@@ -235,12 +235,15 @@ class StreamWriter {
   detail::StreamConn* c_ = nullptr;
 };
 
-/// Options of `open_connection` / `start_server` (Python's keyword arguments).
+/// Options of `open_connection`. **Python:** its keyword arguments `limit=`, `family=`,
+/// `flags=`.
 struct StreamOptions {
   std::size_t limit = stream_default_limit;  ///< `limit=`: line length and buffer limit
   int family = 0;                            ///< `family=` (AF_UNSPEC)
   int flags = 0;                             ///< `flags=` for getaddrinfo
 };
+/// Options of `start_server`. **Python:** its keyword arguments `limit=`, `family=`,
+/// `backlog=`, `reuse_address=`, `reuse_port=`, `start_serving=`.
 struct ServerOptions {
   std::size_t limit = stream_default_limit;  ///< `limit=`
   int family = 0;                            ///< `family=` (AF_UNSPEC)
