@@ -23,6 +23,7 @@
 asyncio::Coro<void> handle(asyncio::StreamReader reader, asyncio::StreamWriter writer) {
   auto peer = writer.get_extra_info("peername");
   std::printf("connection from %s\n", peer ? peer->repr().c_str() : "?");
+  std::fflush(stdout);
   try {
     for (;;) {
       std::string line = co_await reader.readline();
