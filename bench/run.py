@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Builds the C++ workload programs, runs them and their CPython 3.13 twins, and prints
-one table: each workload's median figure per system and the ratio to ours.
+"""Builds the C++ workload programs, runs them, their CPython 3.13 twins and the peers
+(uvloop, Node.js, Boost.Asio, Go, Tokio), and prints one table: each workload's median
+figure per system and the ratio to ours.
 
     bench/run.py               # full run: 5 rounds, every N (roughly 10-20 min)
-    bench/run.py --quick       # 3 rounds, smaller N where noted (under 2 min once built)
+    bench/run.py --quick       # 3 rounds (peers 2), smaller N where noted (under 2 min once built)
     bench/run.py --workloads W1,W3s,core --reps 7
+    bench/run.py --systems ours,cpython,tokio   # some columns only
     bench/run.py --list        # the commands a run would execute
 
 Standard-library Python 3 only; run it with any python3. The C++ side is built with
@@ -15,12 +17,16 @@ Every run is a fresh process printing one JSON line ({"workload", "n", "metric",
 "value", ...}); timing is taken inside the program. Inside each round the systems run
 back to back in an order that rotates from round to round, so drift on a shared machine
 spreads evenly; the table shows medians over rounds and the ratio of the medians
-(CPython / ours: above 1 means we are faster or smaller).
+(other system / ours: above 1 means we are faster or smaller).
 
-Adding a peer (uvloop, Boost.Asio, Tokio, Go, Node): subclass Runner (prepare, workload
-command, optional core command) and add it to RUNNERS; it becomes one more column and one
-more ratio column. Programs for a peer must take `N [--seed S] [--variant V]` and print
-the same JSON shape as bench/python/*.py.
+Peers (bench/peers/): uvloop (the CPython twins under uvloop, Debian's python3), Node.js,
+Boost.Asio 1.81, Go and Tokio (current_thread). Each is a Runner subclass in RUNNERS: its
+prepare() installs the Debian packages it lacks (apt-get, only as root) and builds into
+build-bench/peers/; a peer that cannot be installed or built is reported and shows "—".
+`--systems ours,cpython,go` picks the columns. Adding a peer: subclass Runner (prepare,
+workload command, optional core command) and add it to RUNNERS; it becomes one more
+column and one more ratio column. A peer's program takes `WORKLOAD N [--seed S]
+[--variant V]` and prints the same JSON shape as bench/python/*.py.
 """
 import argparse
 import datetime
@@ -43,12 +49,16 @@ BUILD = os.path.join(ROOT, "build-bench")
 # ----------------------------------------------------------------------------- workloads
 class Workload:
     """One program and the N values it runs at. `rows` are the figures it reports
-    (JSON field, row label); `caps` limits N per runner (full, quick) where a system would
-    take minutes (CPython's W3s is quadratic)."""
+    (JSON field, row label); `caps` limits N per runner key (full, quick) where a system
+    would take minutes (W3s is quadratic for CPython and every peer); the key "peer" is
+    the default for the peers (every runner but ours and CPython). `quick_peer_reps`
+    limits the rounds the peers run in quick mode (to keep --quick under 2 minutes: they
+    take part in the first two rounds only)."""
 
     def __init__(self, key, program, label, unit, ns, quick_ns, *, variant=None,
-                 timeout=300, extra_rows=(), caps=None, exponent=False):
+                 timeout=300, extra_rows=(), caps=None, exponent=False, quick_peer_reps=2):
         self.key, self.program, self.variant = key, program, variant
+        self.quick_peer_reps = quick_peer_reps
         self.rows = [("value", f"{label}, {unit}")] + list(extra_rows)
         self.ns, self.quick_ns = ns, quick_ns
         self.timeout = timeout
@@ -60,7 +70,14 @@ class Workload:
 
     def allows(self, runner_key, n, quick):
         cap = self.caps.get(runner_key)
+        if cap is None and runner_key not in ("ours", "cpython"):
+            cap = self.caps.get("peer")
         return cap is None or n <= cap[1 if quick else 0]
+
+    def runs_in_round(self, runner_key, rep, quick):
+        if not quick or self.quick_peer_reps is None or runner_key in ("ours", "cpython"):
+            return True
+        return rep < self.quick_peer_reps
 
 
 WORKLOADS = [
@@ -70,17 +87,24 @@ WORKLOADS = [
     Workload("W2", "w2", "W2 gather(3 gathers) of sleeps in [0,10ms)", "ms beyond 10 ms",
              [100_000], [50_000], timeout=600,
              extra_rows=[("peak_rss_mib", "W2 peak RSS, MiB")]),
+    # Node resolves one Promise.race per timer (each timer callback is its own macrotask),
+    # so its W3 is as quadratic as W3s and keeps every race's reactions alive (0.7 GB at
+    # N = 4,000). Quick mode: peers at the two smaller N only.
     Workload("W3", "w3", "W3 wait(FIRST_COMPLETED) drain", "total ms",
-             [1_000, 2_000, 4_000, 8_000, 16_000], [1_000, 4_000, 16_000]),
+             [1_000, 2_000, 4_000, 8_000, 16_000], [1_000, 4_000, 16_000],
+             caps={"node": (4_000, 1_000), "peer": (16_000, 4_000)}),
+    # Quadratic everywhere but ours; Tokio's polls are cheap enough to go further.
     Workload("W3s", "w3s", "W3s strict drain (1 completion per wait)", "total ms",
              [1_000, 2_000, 4_000, 8_000, 16_000, 32_000],
              [1_000, 2_000, 4_000, 8_000, 16_000, 32_000],
-             timeout=900, caps={"cpython": (8_000, 2_000)},
+             timeout=900, caps={"cpython": (8_000, 2_000), "node": (4_000, 2_000),
+                                "tokio": (32_000, 4_000), "peer": (8_000, 2_000)},
              extra_rows=[("cpu_ms", "W3s strict drain, CPU ms")], exponent=True),
     Workload("W4", "w4", "W4 cancel a gather of sleeping tasks", "ns/task",
              [100_000], [50_000], timeout=600),
+    # Every run sleeps 1 s; bytes per task hardly vary: peers run it once in quick mode.
     Workload("W5", "w5", "W5 tasks suspended in sleep", "bytes RSS/task",
-             [1_000_000], [100_000], timeout=900),
+             [1_000_000], [100_000], timeout=900, quick_peer_reps=1),
     Workload("W6e", "w6", "W6e Event ping-pong", "ns/hand-off",
              [1_000_000], [100_000], variant="event", timeout=600),
     Workload("W6q", "w6", "W6q Queue(1) ping-pong", "ns/hand-off",
@@ -100,6 +124,7 @@ CORE_TIMEOUT = 300
 class Runner:
     key = ""
     label = ""
+    short = ""  # name in the ratio columns' headers (default: label)
     is_ours = False
 
     def prepare(self, opts):
@@ -207,6 +232,7 @@ class OursRunner(Runner):
 
 class CPythonRunner(Runner):
     key = "cpython"
+    short = "CPython"
 
     def __init__(self):
         self.python = None
@@ -257,8 +283,258 @@ def find_python313(explicit):
     return None, None
 
 
+# --------------------------------------------------------------------------------- peers
+PEERS = os.path.join(HERE, "peers")
+PEER_BUILD = os.path.join(BUILD, "peers")
+
+
+def missing_debian_packages(packages):
+    """The packages of the list dpkg does not report as installed."""
+    missing = []
+    for pkg in packages:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        if r.returncode != 0 or "install ok installed" not in r.stdout:
+            missing.append(pkg)
+    return missing
+
+
+def install_debian_packages(packages):
+    """Installs what is missing of `packages` with apt-get when running as root; returns
+    None or why it could not."""
+    if not packages:
+        return None
+    if not shutil.which("dpkg-query"):
+        return f"not a Debian system: cannot check for {' '.join(packages)}"
+    missing = missing_debian_packages(packages)
+    if not missing:
+        return None
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return f"missing Debian packages {' '.join(missing)} (run as root to install them)"
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends"] + missing
+    for attempt in (1, 2):
+        log(f"installing: {' '.join(cmd)}")
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        if r.returncode == 0:
+            return None
+        log(r.stdout[-1500:])
+        if attempt == 1:  # stale or empty package lists: refresh once and retry
+            log("running: apt-get update")
+            subprocess.run(["apt-get", "update"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=env)
+    return f"apt-get install {' '.join(missing)} failed"
+
+
+def run_build(argv, cwd, env=None, what=""):
+    """Runs one build command; returns None or a short reason."""
+    log(f"build {what}: {' '.join(argv)}")
+    t0 = time.time()
+    try:
+        r = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, env=dict(os.environ, **(env or {})), timeout=1200)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"build failed: {e}"
+    if r.returncode != 0:
+        log(r.stdout[-3000:])
+        return f"build failed ({argv[0]} exit {r.returncode})"
+    log(f"build {what}: ok in {time.time() - t0:.0f}s")
+    return None
+
+
+def newer(target, sources):
+    """True when `target` is missing or older than any of `sources`."""
+    try:
+        t = os.path.getmtime(target)
+    except OSError:
+        return True
+    return any(os.path.getmtime(src) > t for src in sources)
+
+
+def tool_version(argv, pattern_index=0):
+    try:
+        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             timeout=30).stdout.split()
+        return out[pattern_index] if len(out) > pattern_index else ""
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+class PeerRunner(Runner):
+    """A peer: one program for every workload, run as `argv WORKLOAD N [--variant V]`."""
+    packages = ()  # Debian packages it needs
+
+    def __init__(self):
+        self.argv = None
+
+    def prepare(self, opts):
+        why_packages = None
+        if not opts.list and not opts.no_build:
+            why_packages = install_debian_packages(self.packages)
+        why = self.setup(opts)
+        if why and why_packages:
+            return f"{why_packages}; {why}"
+        if why_packages:  # the tools came from elsewhere
+            log(f"{self.key}: {why_packages}, but it builds and runs")
+        return why
+
+    def setup(self, opts):
+        """Builds (unless --no-build / --list) and sets self.argv; None or why not."""
+        raise NotImplementedError
+
+    def workload_cmd(self, wl, n):
+        if not self.argv:
+            return None
+        return self.argv + [wl.key, str(n)] + (["--variant", wl.variant] if wl.variant else [])
+
+
+class UvloopRunner(PeerRunner):
+    """The CPython twins (bench/python/w*.py) unchanged, under uvloop's loop policy.
+    Debian's python3-uvloop is built for Debian's /usr/bin/python3 (3.11 on Debian 12),
+    so this column is CPython 3.11 + uvloop, not 3.13."""
+    key = "uvloop"
+    short = "uvloop"
+    label = "uvloop"
+    packages = ("python3-uvloop",)
+
+    def setup(self, opts):
+        python = os.environ.get("ASYNCIO_BENCH_UVLOOP_PYTHON", "/usr/bin/python3")
+        r = subprocess.run([python, "-c", "import sys, uvloop; "
+                            "print(uvloop.__version__, sys.version.split()[0])"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            return f"{python} cannot import uvloop"
+        uv, py = r.stdout.split()
+        self.label = f"uvloop {uv} (Py {py})"
+        self.python = python
+        self.argv = [python, os.path.join(PEERS, "uvloop", "run_twin.py")]
+        return None
+
+    def workload_cmd(self, wl, n):
+        return self.argv + [wl.program, str(n)] + (["--variant", wl.variant] if wl.variant else [])
+
+
+class NodeRunner(PeerRunner):
+    key = "node"
+    short = "Node"
+    label = "Node"
+
+    def setup(self, opts):
+        node = shutil.which("node") or shutil.which("nodejs")
+        if not node:
+            return "no node on PATH (install Node.js >= 18)"
+        version = tool_version([node, "--version"]).lstrip("v")
+        if not version or int(version.split(".")[0]) < 18:
+            return f"node {version or '?'} is too old (need >= 18)"
+        self.label = f"Node {version}"
+        self.argv = [node, os.path.join(PEERS, "node", "peer.mjs")]
+        return None
+
+
+class AsioRunner(PeerRunner):
+    key = "asio"
+    short = "Asio"
+    label = "Boost.Asio"
+    packages = ("libboost1.81-dev",)
+
+    def setup(self, opts):
+        src = os.path.join(PEERS, "asio", "peer.cpp")
+        exe = os.path.join(PEER_BUILD, "asio", "peer")
+        if not (opts.list or opts.no_build) and newer(exe, [src, os.path.join(HERE, "common.hpp")]):
+            cxx = os.environ.get("CXX", "g++")
+            os.makedirs(os.path.dirname(exe), exist_ok=True)
+            why = run_build([cxx, "-O2", "-std=c++20", "-pthread", "-I", HERE, src, "-o", exe],
+                            HERE, what="asio")
+            if why:
+                return why
+        if not os.access(exe, os.X_OK):
+            return f"not built ({exe})"
+        self.label = "Boost.Asio " + self.boost_version()
+        self.argv = [exe]
+        return None
+
+    @staticmethod
+    def boost_version():
+        try:
+            with open("/usr/include/boost/version.hpp") as f:
+                for line in f:
+                    if line.startswith("#define BOOST_LIB_VERSION"):
+                        return line.split('"')[1].replace("_", ".")
+        except (OSError, IndexError):
+            pass
+        return ""
+
+
+class GoRunner(PeerRunner):
+    """Go as shipped: GOMAXPROCS defaults to the number of CPUs (2 here)."""
+    key = "go"
+    short = "Go"
+    label = "Go"
+    packages = ("golang-go",)
+
+    def setup(self, opts):
+        go = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
+        src = os.path.join(PEERS, "go", "peer.go")
+        exe = os.path.join(PEER_BUILD, "go", "peer")
+        if not (opts.list or opts.no_build) and newer(exe, [src]):
+            if not go:
+                return "no go toolchain (golang-go)"
+            os.makedirs(os.path.dirname(exe), exist_ok=True)
+            # No modules, standard library only: GOPATH mode, nothing fetched.
+            why = run_build([go, "build", "-o", exe, src], os.path.dirname(src), what="go",
+                            env={"GO111MODULE": "off", "GOFLAGS": "", "GOPROXY": "off",
+                                 "GOCACHE": os.path.join(PEER_BUILD, "go", "cache")})
+            if why:
+                return why
+        if not os.access(exe, os.X_OK):
+            return f"not built ({exe})"
+        version = tool_version([go, "version"], 2).removeprefix("go") if go else ""
+        procs = os.environ.get("GOMAXPROCS") or str(os.cpu_count())
+        self.label = f"Go {version} ({procs} thr)".replace("Go  ", "Go ")
+        self.argv = [exe]
+        return None
+
+
+class TokioRunner(PeerRunner):
+    """Tokio's current_thread runtime, built offline against the crate sources Debian
+    installs (/usr/share/cargo/registry, see bench/peers/tokio/.cargo/config.toml)."""
+    key = "tokio"
+    short = "Tokio"
+    label = "Tokio"
+    packages = ("librust-tokio-dev", "librust-libc-dev")
+
+    def setup(self, opts):
+        proj = os.path.join(PEERS, "tokio")
+        target = os.path.join(PEER_BUILD, "tokio")
+        exe = os.path.join(target, "release", "peer_tokio")
+        if not (opts.list or opts.no_build):
+            cargo = shutil.which("cargo") or os.path.expanduser("~/.cargo/bin/cargo")
+            if not os.access(cargo, os.X_OK):
+                return "no cargo (install a Rust toolchain)"
+            why = run_build([cargo, "build", "--release", "--offline", "-j", "2",
+                             "--target-dir", target], proj, what="tokio")
+            if why:
+                return why
+        if not os.access(exe, os.X_OK):
+            return f"not built ({exe})"
+        self.label = f"Tokio {self.locked_version(proj)} (1 thr)".replace("Tokio  ", "Tokio ")
+        self.argv = [exe]
+        return None
+
+    @staticmethod
+    def locked_version(proj):
+        try:
+            with open(os.path.join(proj, "Cargo.lock")) as f:
+                text = f.read()
+            block = text.split('name = "tokio"\n', 1)[1]
+            return block.split('version = "', 1)[1].split('"', 1)[0]
+        except (OSError, IndexError):
+            return ""
+
+
 # Column order of the table. Peers go after CPython.
-RUNNERS = {r.key: r for r in (OursRunner(), CPythonRunner())}
+RUNNERS = {r.key: r for r in (OursRunner(), CPythonRunner(), UvloopRunner(), NodeRunner(),
+                              AsioRunner(), GoRunner(), TokioRunner())}
 
 
 # ------------------------------------------------------------------------------- running
@@ -329,7 +605,8 @@ def run_all(opts, runners, workloads, core, raw):
             order = runners[k:] + runners[:k]
             for r in order:
                 if kind == "wl":
-                    if not wl.allows(r.key, n, opts.quick):
+                    if not (wl.allows(r.key, n, opts.quick)
+                            and wl.runs_in_round(r.key, rep, opts.quick)):
                         continue
                     argv, timeout, name = r.workload_cmd(wl, n), wl.timeout, f"{wl.key} N={n}"
                 else:
@@ -423,7 +700,7 @@ def short_n(n):
 def table(opts, runners, workloads, core, res):
     ours = next(r for r in runners if r.is_ours)
     peers = [r for r in runners if not r.is_ours]
-    head = ["workload", "N"] + [r.label for r in runners] + [f"{p.label} / ours" for p in peers]
+    head = ["workload", "N"] + [r.label for r in runners] + [f"{p.short or p.label} / ours" for p in peers]
     lines = ["| " + " | ".join(head) + " |",
              "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
 
@@ -517,13 +794,15 @@ def machine_info():
 # --------------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="3 rounds, smaller N where noted")
+    ap.add_argument("--quick", action="store_true", help="3 rounds (peers: 2), smaller N where noted")
     ap.add_argument("--reps", type=int, default=0, help="rounds (default 5, quick 3)")
     ap.add_argument("--workloads", default="",
                     help="comma list of workload keys and/or 'core' (default: all)")
-    ap.add_argument("--runners", default=",".join(RUNNERS), help="comma list: " + ",".join(RUNNERS))
+    ap.add_argument("--systems", "--runners", dest="runners", default=",".join(RUNNERS),
+                    help="comma list of the columns (default: all): " + ",".join(RUNNERS))
     ap.add_argument("--python", default=None, help="CPython 3.13 interpreter")
-    ap.add_argument("--no-build", action="store_true", help="use build-bench/ as it is")
+    ap.add_argument("--no-build", action="store_true",
+                    help="use build-bench/ as it is (no build, no package installation)")
     ap.add_argument("--out", default=os.path.join(BUILD, "bench-results.md"),
                     help="markdown file for the table (default build-bench/bench-results.md)")
     ap.add_argument("--raw", default=os.path.join(BUILD, "bench-raw.jsonl"),
@@ -546,16 +825,20 @@ def main():
         sys.exit("the 'ours' runner is the reference column and cannot be left out")
 
     t_start = time.time()
-    runners = []
+    runners = []      # the systems that run
+    columns = []      # the table's columns: those and the unavailable ones ("—")
+    unavailable = {}  # key: why
     for k in RUNNERS:
         if k not in wanted:
             continue
         r = RUNNERS[k]
         why = None if (opts.list and r.is_ours) else r.prepare(opts)
+        columns.append(r)
         if why:
             log(f"{r.key}: unavailable: {why}")
             if r.is_ours:
                 sys.exit(1)
+            unavailable[r.key] = why
             continue
         runners.append(r)
 
@@ -578,7 +861,7 @@ def main():
     info = machine_info()
     mode = "--quick" if opts.quick else "full"
     md = [f"## asyncio-cpp benchmarks ({mode}, {opts.reps} rounds)", "",
-          table(opts, runners, workloads, core, res), "",
+          table(opts, columns, workloads, core, res), "",
           f"Medians over rounds; ratio = other system's median / ours (above 1: we are "
           f"faster or smaller). Exponent: least-squares slope of log(time) over log(N).",
           "",
@@ -590,6 +873,8 @@ def main():
           f"* ours: commit {info['commit']}, {info['cxx']}, CMake Release -O2",
           "* systems: " + ", ".join(r.label + (f" ({r.python})" if getattr(r, 'python', None) else "")
                                   for r in runners)]
+    for k, why in unavailable.items():
+        md.append(f"* {RUNNERS[k].label}: not measured ({why})")
     text = "\n".join(md) + "\n"
     print(text)
     with open(opts.out, "w") as f:

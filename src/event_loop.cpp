@@ -182,7 +182,7 @@ void FutureBase::last_release() {
   for (std::uint32_t i = 0; i < callbacks_.size(); ++i)
     callbacks_[i].fn(callbacks_[i].ctx, this, Op::forget);
   callbacks_.clear();
-  destroy_(this);
+  ops_->destroy(this);
 }
 
 void task_finish(PromiseBase* t) {

@@ -48,9 +48,14 @@ struct CoroPromise final : PromiseBase, Slot<T>, CoroReturn<T> {
     slot_offset_ =
         static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
                                    reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
-    frame_ = std::coroutine_handle<CoroPromise>::from_promise(*this);
-    destroy_ = [](FutureBase* f) { static_cast<CoroPromise*>(f)->frame_.destroy(); };
+    ops_ = &coro_ops;
   }
+  static void destroy_frame(FutureBase* f) {
+    std::coroutine_handle<CoroPromise>::from_promise(*static_cast<CoroPromise*>(f)).destroy();
+  }
+  /// An inline coroutine's future state, and the same once create_task made it a task.
+  static constexpr FutureOps coro_ops{&destroy_frame, nullptr};
+  static constexpr FutureOps task_ops{&destroy_frame, &task_cancel};
 
   Coro<T> get_return_object() noexcept;
 
@@ -72,6 +77,7 @@ struct CoroPromise final : PromiseBase, Slot<T>, CoroReturn<T> {
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<CoroPromise> h) noexcept {
+      h.promise().body_done_ = true;
       auto c = h.promise().continuation_;
       return c ? c : std::noop_coroutine();
     }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -170,9 +171,15 @@ class ExceptionGroup : public std::runtime_error {
 };
 
 namespace detail {
-/// True when `e` holds an `asyncio::CancelledError`. Costs a rethrow: use only on error paths.
+/// True when `e` holds an `asyncio::CancelledError`. With libstdc++ the common case (the
+/// exception is exactly a CancelledError) is a type_info comparison; anything else costs a
+/// rethrow (a C++ throw is thousands of instructions), so use it only on error paths.
 inline bool is_cancelled_error(const std::exception_ptr& e) {
   if (!e) return false;
+#if defined(__GLIBCXX__) && defined(__cpp_rtti)
+  if (const std::type_info* t = e.__cxa_exception_type(); t && *t == typeid(CancelledError))
+    return true;
+#endif
   try {
     std::rethrow_exception(e);
   } catch (const CancelledError&) {

@@ -81,7 +81,6 @@ FutureBase* gather_child(A&& a, LoopCore*& loop, std::size_t& caller_futures) {
 struct GatherBase : FutureBase, CloseHook {
   explicit GatherBase(LoopCore* loop) : FutureBase(loop) {
     kind_ = FutureKind::gathering;
-    cancel_hook_ = &cancel;
     CloseHook::fn = &on_loop_close;
   }
   ~GatherBase() {
@@ -208,8 +207,10 @@ struct GatherState final : GatherBase, Slot<Out> {
     slot_offset_ =
         static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<Out>*>(this)) -
                                    reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
-    destroy_ = [](FutureBase* f) { delete static_cast<GatherState*>(f); };
+    ops_ = &ops;
   }
+  static void destroy(FutureBase* f) { delete static_cast<GatherState*>(f); }
+  static constexpr FutureOps ops{&destroy, &GatherBase::cancel};
 };
 
 /// Child i's outcome as the gather stores it.

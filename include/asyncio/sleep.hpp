@@ -42,7 +42,9 @@ struct SleepValue<void> {
 template <class T>
 class SleepAwaiter {
  public:
-  SleepAwaiter(double delay, SleepValue<T>&& v) : delay_(delay), value_(std::move(v)) {}
+  SleepAwaiter(double delay, SleepValue<T>&& v) : value_(std::move(v)) {
+    fut_.node().when = delay;  // the delay, until await_suspend makes it a deadline
+  }
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   ~SleepAwaiter() {
@@ -54,37 +56,37 @@ class SleepAwaiter {
   }
 
   bool await_ready() const {
-    if (std::isnan(delay_)) throw std::invalid_argument("Invalid delay: NaN (not a number)");
+    if (std::isnan(fut_.when)) throw std::invalid_argument("Invalid delay: NaN (not a number)");
     return false;
   }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
     task_ = h.promise().task_;
     LoopCore* loop = task_->loop_;
-    if (delay_ <= 0) {
-      yield_ = true;
+    const double delay = fut_.node().when;
+    if (delay <= 0) {  // CPython's sleep(0): one bare yield; fut_ stays unbound (loop_ null)
       task_->resume_ = h;
       loop->push_ready(&task_step_item, task_, nullptr);
       return;
     }
     fut_.loop_ = loop;
-    fut_.node().when = loop->time() + delay_;
+    fut_.node().when = loop->time() + delay;
     fut_.node().fire = &SleepFuture::on_timer;
     loop->add_timer(&fut_.node());
     park_on(&fut_, h);
   }
   T await_resume() {
     task_->rethrow_injected();
-    if (!yield_) fut_.throw_if_error();
+    if (fut_.loop_) fut_.throw_if_error();  // not after a sleep(0) yield
     return value_.take();
   }
 
  private:
+  // Invariant: fut_.loop_ is null until a positive delay binds fut_ to the loop; before
+  // await_suspend, fut_.node().when holds the delay (it is a deadline afterwards).
   SleepFuture fut_;
   PromiseBase* task_ = nullptr;
-  double delay_;
-  bool yield_ = false;
-  SleepValue<T> value_;
+  [[no_unique_address]] SleepValue<T> value_;
 };
 }  // namespace detail
 

@@ -106,7 +106,7 @@ Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::stri
   p.loop_ = loop;
   p.task_ = &p;
   p.kind_ = FutureKind::task;
-  p.cancel_hook_ = &task_cancel;
+  p.ops_ = &CoroPromise<T>::task_ops;
   p.resume_ = h;
   if (name.empty()) {
     p.task_id_ = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;

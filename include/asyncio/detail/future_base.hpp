@@ -44,7 +44,11 @@ class CallbackList {
   CallbackList() = default;
   CallbackList(const CallbackList&) = delete;
   CallbackList& operator=(const CallbackList&) = delete;
-  ~CallbackList() { std::free(heap_); }
+  ~CallbackList() {
+    if (heap_) std::free(header());
+  }
+  // heap_ (if any) holds entries 1..: its capacity is stored in a header in front of them,
+  // so the list itself is 36 bytes and packs with the future's 4-byte fields.
 
   std::uint32_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -54,7 +58,7 @@ class CallbackList {
     if (size_ == 0) {
       first_ = cb;
     } else {
-      if (size_ - 1 == cap_) grow();
+      if (size_ - 1 == capacity()) grow();
       heap_[size_ - 1] = cb;
     }
     ++size_;
@@ -77,20 +81,37 @@ class CallbackList {
   void clear() { size_ = 0; }
 
  private:
+  struct alignas(DoneCallback) Header {
+    std::uint32_t capacity;
+  };
+  std::uint32_t capacity() const { return heap_ ? header()->capacity : 0; }
+  Header* header() const { return reinterpret_cast<Header*>(heap_) - 1; }
   void grow() {
-    std::uint32_t ncap = cap_ ? cap_ * 2 : 3;
-    auto* n = static_cast<DoneCallback*>(std::realloc(heap_, ncap * sizeof(DoneCallback)));
-    if (!n) throw std::bad_alloc();
-    heap_ = n;
-    cap_ = ncap;
+    std::uint32_t ncap = heap_ ? header()->capacity * 2 : 3;
+    void* old = heap_ ? static_cast<void*>(header()) : nullptr;
+    auto* h = static_cast<Header*>(std::realloc(old, sizeof(Header) + ncap * sizeof(DoneCallback)));
+    if (!h) throw std::bad_alloc();
+    h->capacity = ncap;
+    heap_ = reinterpret_cast<DoneCallback*>(h + 1);
   }
   DoneCallback first_{};
   DoneCallback* heap_ = nullptr;
   std::uint32_t size_ = 0;
-  std::uint32_t cap_ = 0;  // capacity of heap_
 };
 
 enum class FutureState : std::uint8_t { pending, finished, cancelled };
+
+struct FutureBase;
+/// What differs between kinds of future, one static table per kind (one pointer per
+/// future instead of one per operation).
+struct FutureOps {
+  /// Frees the storage when the last reference goes; null for futures embedded in an
+  /// awaiter, whose owner keeps a reference until it is destroyed.
+  void (*destroy)(FutureBase*);
+  /// Overrides cancel() (tasks, gathering futures); null: plain Future.cancel.
+  bool (*cancel)(FutureBase*, const std::string& msg);
+};
+inline constexpr FutureOps embedded_future_ops{nullptr, nullptr};
 /// For messages: "Future exception was never retrieved" etc.
 enum class FutureKind : std::uint8_t { future, task, gathering };
 
@@ -111,12 +132,10 @@ struct FutureBase {
   FutureBase& operator=(const FutureBase&) = delete;
 
   LoopCore* loop_;
-  void (*destroy_)(FutureBase*) = nullptr;  ///< frees the storage when refs_ drops to 0
-  /// Overrides cancel() (tasks, gathering futures); null: plain Future.cancel.
-  bool (*cancel_hook_)(FutureBase*, const std::string& msg) = nullptr;
+  const FutureOps* ops_ = &embedded_future_ops;  ///< this kind's destroy and cancel
   std::exception_ptr exc_;
   std::unique_ptr<CancelInfo> cancel_;
-  CallbackList callbacks_;
+  [[no_unique_address]] CallbackList callbacks_;  // its tail padding holds refs_
   std::uint32_t refs_ = 1;
   std::uint16_t slot_offset_ = 0;
   FutureState state_ = FutureState::pending;
@@ -132,7 +151,7 @@ struct FutureBase {
   void release() {
     if (--refs_ == 0) last_release();
   }
-  void last_release();  // logs "exception was never retrieved" if due, then destroy_
+  void last_release();  // logs "exception was never retrieved" if due, then destroys
 
   CancelInfo& cancel_info() {
     if (!cancel_) cancel_ = std::make_unique<CancelInfo>();
@@ -281,7 +300,7 @@ inline void FutureBase::schedule_callbacks_with_observers() {
 
 /// Polymorphic cancel: `fut.cancel(msg)` whatever kind of future `f` is.
 inline bool cancel_future(FutureBase* f, const std::string& msg) {
-  return f->cancel_hook_ ? f->cancel_hook_(f, msg) : f->cancel(msg);
+  return f->ops_->cancel ? f->ops_->cancel(f, msg) : f->cancel(msg);
 }
 
 /// Storage for a future's value. `Slot<void>` is empty.
@@ -321,8 +340,10 @@ struct FutureCell final : FutureBase, Slot<T> {
     slot_offset_ =
         static_cast<std::uint16_t>(reinterpret_cast<char*>(static_cast<Slot<T>*>(this)) -
                                    reinterpret_cast<char*>(static_cast<FutureBase*>(this)));
-    destroy_ = [](FutureBase* f) { delete static_cast<FutureCell*>(f); };
+    ops_ = &ops;
   }
+  static void destroy(FutureBase* f) { delete static_cast<FutureCell*>(f); }
+  static constexpr FutureOps ops{&destroy, nullptr};
 };
 
 }  // namespace asyncio::detail

@@ -28,7 +28,6 @@ struct PromiseBase : FutureBase {
   void* operator new(std::size_t n) { return FramePool::allocate(n); }
   void operator delete(void* p, std::size_t n) noexcept { FramePool::deallocate(p, n); }
 
-  std::coroutine_handle<> frame_;         ///< this coroutine
   PromiseBase* task_ = nullptr;           ///< root promise of the task running this coroutine
   std::coroutine_handle<> continuation_;  ///< inline awaiter to resume when done; null for a root
 
@@ -42,10 +41,12 @@ struct PromiseBase : FutureBase {
   std::uint64_t task_id_ = 0;
   const char* coro_name_ = "";  ///< the coroutine function's name (diagnostics)
   std::uint32_t num_cancels_requested_ = 0;
-  bool must_cancel_ = false;
-  bool started_ = false;
-  bool log_destroy_pending_ = true;
-  bool has_result_ = false;  ///< root body returned (outcome waiting for the step to publish)
+  // One byte of flags (bit-fields keep the promise, hence every task, 8 bytes smaller).
+  bool must_cancel_ : 1 = false;
+  bool started_ : 1 = false;
+  bool log_destroy_pending_ : 1 = true;
+  bool has_result_ : 1 = false;  ///< root body returned (outcome waiting to be published)
+  bool body_done_ : 1 = false;   ///< suspended at its final suspend point (handle.done())
 
   std::string task_name() const { return name_ ? *name_ : "Task-" + std::to_string(task_id_); }
 
@@ -81,7 +82,7 @@ inline void task_step(PromiseBase* t, std::exception_ptr exc) {
   loop->current_task_ = t;
   t->resume_.resume();
   loop->current_task_ = prev;
-  if (t->frame_.done()) {
+  if (t->body_done_) {
     task_finish(t);
   } else if (t->must_cancel_ && t->fut_waiter_) {
     // Self-cancellation, then an await on a pending future: cancel that future (R23).
