@@ -65,6 +65,36 @@ std::string demangle(const char* name) {
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 }  // namespace
 
+std::exception_ptr make_os_error(int err, const std::string& msg) {
+  const std::string text = msg.empty() ? std::string(std::strerror(err)) : msg;
+  switch (err) {
+    case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#endif
+    case EINPROGRESS:
+    case EALREADY:
+      return std::make_exception_ptr(BlockingIOError(err, text));
+    case EPIPE:
+    case ESHUTDOWN:
+      return std::make_exception_ptr(BrokenPipeError(err, text));
+    case ECONNABORTED:
+      return std::make_exception_ptr(ConnectionAbortedError(err, text));
+    case ECONNREFUSED:
+      return std::make_exception_ptr(ConnectionRefusedError(err, text));
+    case ECONNRESET:
+      return std::make_exception_ptr(ConnectionResetError(err, text));
+    case ETIMEDOUT:
+      return std::make_exception_ptr(TimeoutError(err, text));
+    default:
+      return std::make_exception_ptr(OSError(err, text));
+  }
+}
+
+void throw_os_error(int err, const std::string& msg) {
+  std::rethrow_exception(make_os_error(err, msg));
+}
+
 namespace detail {
 
 std::string describe_exception(const std::exception_ptr& e) {
@@ -77,6 +107,12 @@ std::string describe_exception(const std::exception_ptr& e) {
     return "InvalidStateError(" + quote(x.what()) + ")";
   } catch (const asyncio::TimeoutError& x) {
     return std::string("TimeoutError(") + (*x.what() ? quote(x.what()) : "") + ")";
+  } catch (const OSError& x) {
+    std::string name = demangle(typeid(x).name());
+    if (name.rfind("asyncio::", 0) == 0) name = name.substr(9);
+    if (x.errnum() != 0)
+      return name + "(" + std::to_string(x.errnum()) + ", " + quote(x.strerror()) + ")";
+    return name + "(" + quote(x.what()) + ")";
   } catch (const asyncio::RuntimeError& x) {
     return "RuntimeError(" + quote(x.what()) + ")";
   } catch (const std::invalid_argument& x) {
@@ -360,15 +396,9 @@ void EventLoop::run_once() {
   }
   const bool ts = ts_pending_.load(std::memory_order_acquire);
   if (wait_ms != 0 || io_count_ > 0 || ts) {
-    epoll_event events[64];
-    int n = epoll_wait(epoll_fd_, events, 64, wait_ms);
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.fd == event_fd_) {
-        std::uint64_t v;
-        while (::read(event_fd_, &v, sizeof v) > 0) {
-        }
-      }
-    }
+    epoll_event events[128];
+    int n = epoll_wait(epoll_fd_, events, 128, wait_ms);
+    if (n > 0) io_dispatch(events, n);
     drain_threadsafe();
   }
 
@@ -393,6 +423,103 @@ void EventLoop::run_once() {
     detail::ReadyItem item = ready_.pop();
     item.fn(item.a, item.b, detail::Op::run);
   }
+}
+
+// --- I/O registrations -------------------------------------------------------------------
+
+void EventLoop::io_check_fd(int fd) {
+  if (fd < 0) throw std::invalid_argument("Invalid file descriptor: " + std::to_string(fd));
+}
+
+// Epoll events to ready callbacks, as CPython's EpollSelector.select + _process_events:
+// anything but EPOLLOUT makes the reader ready, anything but EPOLLIN the writer.
+void EventLoop::io_dispatch(const void* evs, int n) {
+  const auto* events = static_cast<const epoll_event*>(evs);
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    const std::uint32_t ev = events[i].events;
+    if (fd == event_fd_) {
+      std::uint64_t v;
+      while (::read(event_fd_, &v, sizeof v) > 0) {
+      }
+      continue;
+    }
+    if (static_cast<std::size_t>(fd) >= io_slots_.size()) continue;
+    detail::IoSlot& slot = io_slots_[fd];
+    if ((ev & ~static_cast<std::uint32_t>(EPOLLOUT)) && slot.reader && !slot.reader->queued) {
+      slot.reader->queued = true;
+      push_ready(&detail::IoWatcher::item, slot.reader, nullptr);
+    }
+    if ((ev & ~static_cast<std::uint32_t>(EPOLLIN)) && slot.writer && !slot.writer->queued) {
+      slot.writer->queued = true;
+      push_ready(&detail::IoWatcher::item, slot.writer, nullptr);
+    }
+  }
+}
+
+// Brings epoll's mask for `fd` in line with its watchers; keeps io_count_ (the number of
+// registered descriptors) exact, so a loop without descriptors never polls needlessly.
+void EventLoop::io_update(int fd, detail::IoSlot& slot) {
+  std::uint32_t mask = (slot.reader ? EPOLLIN : 0u) | (slot.writer ? EPOLLOUT : 0u);
+  if (mask == slot.mask || epoll_fd_ < 0) {
+    slot.mask = mask;
+    return;
+  }
+  epoll_event ev{};
+  ev.events = mask;
+  ev.data.fd = fd;
+  int rc;
+  if (slot.mask == 0) {
+    rc = epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    if (rc == 0) ++io_count_;
+  } else if (mask == 0) {
+    rc = epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, &ev);
+    --io_count_;
+    rc = 0;  // the descriptor may already be closed: it is gone from epoll either way
+  } else {
+    rc = epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+  }
+  if (rc != 0) throw_os_error(errno);
+  slot.mask = mask;
+}
+
+void EventLoop::watch_fd(int fd, bool write, detail::IoWatcher* w) {
+  if (static_cast<std::size_t>(fd) >= io_slots_.size())
+    io_slots_.resize(std::max<std::size_t>(fd + 1, io_slots_.size() * 2));
+  detail::IoSlot& slot = io_slots_[fd];
+  detail::IoWatcher*& ref = write ? slot.writer : slot.reader;
+  detail::IoWatcher* old = ref;
+  ref = w;
+  try {
+    io_update(fd, slot);
+  } catch (...) {
+    ref = old;
+    if (w->release) w->release(w);
+    throw;
+  }
+  if (old && old != w) {
+    if (old->queued) {
+      ready_.neutralize(&detail::IoWatcher::item, old);
+      old->queued = false;
+    }
+    if (old->release) old->release(old);
+  }
+}
+
+bool EventLoop::unwatch_fd(int fd, bool write) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= io_slots_.size()) return false;
+  detail::IoSlot& slot = io_slots_[fd];
+  detail::IoWatcher*& ref = write ? slot.writer : slot.reader;
+  detail::IoWatcher* old = ref;
+  if (!old) return false;
+  ref = nullptr;
+  io_update(fd, slot);
+  if (old->queued) {
+    ready_.neutralize(&detail::IoWatcher::item, old);
+    old->queued = false;
+  }
+  if (old->release) old->release(old);
+  return true;
 }
 
 void EventLoop::enqueue_threadsafe(detail::HandleState* s) {
@@ -446,6 +573,14 @@ void EventLoop::close() {
     item.fn(item.a, item.b, detail::Op::discard);
   }
   timers_.clear([](detail::TimerNode* n) { n->fire(n, nullptr, detail::Op::discard); });
+  // Registrations made with add_reader/add_writer die with the loop; the library's own
+  // watchers (sockets, streams) are unregistered by their owners (close hooks, awaiters).
+  for (std::size_t fd = 0; fd < io_slots_.size(); ++fd) {
+    detail::IoSlot& slot = io_slots_[fd];
+    for (detail::IoWatcher** w : {&slot.reader, &slot.writer}) {
+      if (*w && (*w)->release) unwatch_fd(static_cast<int>(fd), w == &slot.writer);
+    }
+  }
   std::vector<detail::HandleState*> items;
   {
     std::lock_guard<std::mutex> lock(ts_mutex_);
@@ -475,6 +610,7 @@ void EventLoop::close() {
   if (event_fd_ >= 0) ::close(event_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   event_fd_ = epoll_fd_ = -1;
+  io_count_ = 0;
 }
 
 void EventLoop::default_exception_handler(const ExceptionContext& ctx) {

@@ -14,6 +14,8 @@
 #include "asyncio/result.hpp"        // IWYU pragma: export
 #include "asyncio/shield.hpp"        // IWYU pragma: export
 #include "asyncio/sleep.hpp"         // IWYU pragma: export
+#include "asyncio/sockets.hpp"       // IWYU pragma: export
+#include "asyncio/streams.hpp"       // IWYU pragma: export
 #include "asyncio/task.hpp"          // IWYU pragma: export
 #include "asyncio/task_group.hpp"    // IWYU pragma: export
 #include "asyncio/threads.hpp"       // IWYU pragma: export

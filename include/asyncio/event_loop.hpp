@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -44,6 +45,9 @@ struct Delay {
 };
 
 class Executor;            // threads.hpp
+class Socket;              // sockets.hpp
+struct Address;            // sockets.hpp
+struct AddrInfo;           // sockets.hpp
 class ThreadPoolExecutor;  // threads.hpp
 
 namespace detail {
@@ -81,6 +85,63 @@ struct HandleBox final : HandleState {
     destroy = [](HandleState* s) { delete static_cast<HandleBox*>(s); };
   }
   F fn;
+};
+
+/// An I/O readiness callback, intrusive: a descriptor's registration points at it (no
+/// std::function, no allocation for the library's own sockets and streams). When epoll
+/// reports the descriptor ready, the loop queues `fn(this)` on the ready queue, once
+/// (CPython: the selector key's handle goes to `_ready` through `_add_callback`).
+/// `release`, if set, is called when the registration is dropped (replaced, removed, or
+/// the loop closed). Invariant: `queued` is true exactly while a ready-queue item for this
+/// watcher exists; unregistering a queued watcher neutralises that item, so a callback
+/// never runs after its registration is gone.
+struct IoWatcher {
+  void (*fn)(IoWatcher*) = nullptr;
+  void (*release)(IoWatcher*) = nullptr;
+  bool queued = false;
+  /// Ready-queue entry (a = the watcher).
+  static void item(void* a, void*, Op op) {
+    auto* w = static_cast<IoWatcher*>(a);
+    w->queued = false;
+    if (op == Op::run) w->fn(w);
+  }
+};
+
+/// The registration of one descriptor: its reader and writer, and the epoll mask set.
+struct IoSlot {
+  IoWatcher* reader = nullptr;
+  IoWatcher* writer = nullptr;
+  std::uint32_t mask = 0;
+};
+
+/// `add_reader(fd, callback)`'s watcher: owns the callback. May be released while its
+/// callback runs (the callback removes itself): deletion then waits for the call to end.
+template <class F>
+struct UserIoWatcher final : IoWatcher {
+  explicit UserIoWatcher(F&& f, LoopCore* l) : cb(std::move(f)), loop(l) {
+    fn = [](IoWatcher* w) {
+      auto* self = static_cast<UserIoWatcher*>(w);
+      self->running = true;
+      try {
+        self->cb();
+      } catch (...) {
+        self->loop->call_exception_handler({"Exception in callback", std::current_exception(), {}});
+      }
+      self->running = false;
+      if (self->dead) delete self;
+    };
+    release = [](IoWatcher* w) {
+      auto* self = static_cast<UserIoWatcher*>(w);
+      if (self->running)
+        self->dead = true;
+      else
+        delete self;
+    };
+  }
+  F cb;
+  LoopCore* loop;
+  bool running = false;
+  bool dead = false;
 };
 }  // namespace detail
 
@@ -253,6 +314,75 @@ class EventLoop : public detail::LoopCore {
   /// calls it at exit (timeout 300 s). **Python:** `loop.shutdown_default_executor(timeout)`.
   Coro<void> shutdown_default_executor(std::optional<Delay> timeout = std::nullopt);
 
+  /// Calls `fn()` whenever `fd` is readable, until `remove_reader(fd)` (replaces a
+  /// previous reader of `fd`). Level-triggered; a hang-up or error counts as readable.
+  /// **Exceptions:** std::invalid_argument("Invalid file descriptor: -1") for fd < 0,
+  /// RuntimeError("Event loop is closed"), OSError from epoll (e.g. a regular file).
+  /// **Python:** `loop.add_reader(fd, callback, *args)`.
+  template <class F>
+  void add_reader(int fd, F fn) {
+    check_closed();
+    io_check_fd(fd);
+    watch_fd(fd, false, new detail::UserIoWatcher<std::decay_t<F>>(std::move(fn), this));
+  }
+  /// Stops watching `fd` for reading; false if it was not. **Python:** `loop.remove_reader`.
+  bool remove_reader(int fd) { return unwatch_fd(fd, false); }
+  /// Calls `fn()` whenever `fd` is writable. **Python:** `loop.add_writer(fd, callback)`.
+  template <class F>
+  void add_writer(int fd, F fn) {
+    check_closed();
+    io_check_fd(fd);
+    watch_fd(fd, true, new detail::UserIoWatcher<std::decay_t<F>>(std::move(fn), this));
+  }
+  /// Stops watching `fd` for writing; false if it was not. **Python:** `loop.remove_writer`.
+  bool remove_writer(int fd) { return unwatch_fd(fd, true); }
+
+  // Socket operations (include asyncio/sockets.hpp; defined in src/sockets.cpp). The
+  // socket must be non-blocking and stay alive until the call is done.
+
+  /// Resolves `host` / `port` on the default executor (the blocking C call runs on a
+  /// worker thread). An empty `host` is Python's None. **Exceptions:** gaierror("[Errno -2]
+  /// Name or service not known"). **Python:** `await loop.getaddrinfo(host, port, family=,
+  /// type=, proto=, flags=)`.
+  Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family = 0, int type = 0,
+                                          int proto = 0, int flags = 0);
+  /// Receives up to `nbytes`; "" at end of stream. **Cancellation:** nothing was read; the
+  /// socket stays usable. **Exceptions:** OSError subclasses (ConnectionResetError ...),
+  /// std::invalid_argument("the socket must be non-blocking").
+  /// **Python:** `await loop.sock_recv(sock, nbytes)`.
+  Coro<std::string> sock_recv(Socket& sock, std::size_t nbytes);
+  /// Receives into `buf` (which must outlive the call); the byte count, 0 at end of
+  /// stream. **Python:** `await loop.sock_recv_into(sock, buf)`.
+  Coro<std::size_t> sock_recv_into(Socket& sock, std::span<char> buf);
+  /// Sends all of `data`, waiting for the socket to be writable as often as needed.
+  /// **Cancellation:** part of the data may have been sent. **Exceptions:**
+  /// BrokenPipeError, ConnectionResetError, OSError. **Python:** `await
+  /// loop.sock_sendall(sock, data)`.
+  Coro<void> sock_sendall(Socket& sock, std::string data);
+  /// Accepts a connection: the new non-blocking socket and the peer's address.
+  /// **Cancellation:** no connection is taken. **Python:** `await loop.sock_accept(sock)`.
+  Coro<std::pair<Socket, Address>> sock_accept(Socket& sock);
+  /// Connects (a host name is resolved first). **Cancellation:** the socket is left
+  /// connecting: close it. **Exceptions:** ConnectionRefusedError("[Errno 111] Connect call
+  /// failed ('127.0.0.1', 1)"), other OSErrors. **Python:** `await loop.sock_connect(sock,
+  /// address)`.
+  Coro<void> sock_connect(Socket& sock, Address address);
+
+  /// Library internals (sockets.hpp, streams.hpp): registers the intrusive watcher `w`
+  /// as `fd`'s reader (`write` false) or writer, replacing (and releasing) the previous one.
+  /// **Exceptions:** OSError from epoll_ctl (nothing is registered then).
+  /// **Python:** the selector loop's internal `_add_reader` / `_add_writer`.
+  void watch_fd(int fd, bool write, detail::IoWatcher* w);
+  /// Drops `fd`'s reader or writer registration (releasing its watcher, neutralising its
+  /// queued item); false if there was none. Works on a closed loop (no-op then).
+  /// **Python:** `_remove_reader` / `_remove_writer`.
+  bool unwatch_fd(int fd, bool write);
+  /// The watcher registered for `fd` (null: none). **Python:** `selector.get_key(fd).data`.
+  detail::IoWatcher* fd_watcher(int fd, bool write) const {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= io_slots_.size()) return nullptr;
+    return write ? io_slots_[fd].writer : io_slots_[fd].reader;
+  }
+
   /// Replaces the exception handler (null: back to the default, which logs to stderr).
   /// **Python:** `loop.set_exception_handler`.
   void set_exception_handler(ExceptionHandler h) { handler_ = std::move(h); }
@@ -268,6 +398,10 @@ class EventLoop : public detail::LoopCore {
   template <class T>
   T run_future(Future<T>& fut);
 
+  static void io_check_fd(int fd);
+  void io_update(int fd, detail::IoSlot& slot);
+  void io_dispatch(const void* events, int n);  // epoll_event[n]
+
   ExceptionHandler handler_;
   std::mutex ts_mutex_;
   std::vector<detail::HandleState*> ts_queue_;  // guarded by ts_mutex_
@@ -275,7 +409,8 @@ class EventLoop : public detail::LoopCore {
   std::thread::id thread_id_;
   int epoll_fd_ = -1;
   int event_fd_ = -1;
-  int io_count_ = 0;  // registered fds besides the eventfd (the I/O issue adds them)
+  int io_count_ = 0;                      // registered fds besides the eventfd
+  std::vector<detail::IoSlot> io_slots_;  // indexed by fd
   bool running_ = false;
   bool stopping_ = false;
   friend struct detail::LoopThreadsAccess;

@@ -2,9 +2,12 @@
 /// \file exceptions.hpp
 /// The exception types of asyncio, named and behaving as Python's.
 
+#include <cstddef>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -37,12 +40,117 @@ class InvalidStateError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
-/// A timeout expired (`wait_for`, `timeout`). **Python:** `TimeoutError`
-/// (`asyncio.TimeoutError` is the builtin since 3.11).
-class TimeoutError : public std::runtime_error {
+/// An operating-system error: `errnum()` is the C `errno` (0 when the error has none),
+/// `strerror()` its text, and `what()` Python's `str(e)`: "[Errno 111] Connection refused"
+/// when built from an errno, the message as given otherwise.
+/// Derives from `std::system_error` (`code()` is `{errno, std::generic_category()}`), so
+/// `catch (const std::system_error&)` and `catch (const std::exception&)` both see it.
+/// `make_os_error` / `throw_os_error` pick the subclass Python's `OSError(errno, ...)` would.
+/// **Python:** `OSError` (`e.errno` is `e.errnum()`: `errno` is a C macro; `e.strerror`).
+class OSError : public std::system_error {
  public:
-  TimeoutError() : std::runtime_error("") {}
+  OSError(int err, const std::string& strerror)
+      : std::system_error(err, std::generic_category(), strerror),
+        msg_("[Errno " + std::to_string(err) + "] " + strerror),
+        strerror_(strerror) {}
+  explicit OSError(const std::string& msg)
+      : std::system_error(0, std::generic_category(), msg), msg_(msg) {}
+  const char* what() const noexcept override { return msg_.c_str(); }
+  /// The errno (Python `e.errno`; 0 for Python's None).
+  int errnum() const noexcept { return code().value(); }
+  /// Python `e.strerror` ("" for None).
+  const std::string& strerror() const noexcept { return strerror_; }
+
+ private:
+  std::string msg_;
+  std::string strerror_;
+};
+
+/// EAGAIN, EWOULDBLOCK, EINPROGRESS, EALREADY. **Python:** `BlockingIOError`.
+class BlockingIOError : public OSError {
+ public:
+  using OSError::OSError;
+};
+/// Base of the connection errors. **Python:** `ConnectionError`.
+class ConnectionError : public OSError {
+ public:
+  using OSError::OSError;
+};
+/// EPIPE, ESHUTDOWN: writing to a connection the peer closed. **Python:** `BrokenPipeError`.
+class BrokenPipeError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+/// ECONNABORTED. **Python:** `ConnectionAbortedError`.
+class ConnectionAbortedError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+/// ECONNREFUSED: nobody listens there. **Python:** `ConnectionRefusedError`.
+class ConnectionRefusedError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+/// ECONNRESET: the peer reset the connection; also "Connection lost" from `drain()`.
+/// **Python:** `ConnectionResetError`.
+class ConnectionResetError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
+/// A timeout expired (`wait_for`, `timeout`), or ETIMEDOUT. `TimeoutError()` has an empty
+/// `what()`, as Python's `str(TimeoutError())`.
+/// **Python:** `TimeoutError` (an `OSError`; `asyncio.TimeoutError` is the builtin since 3.11).
+class TimeoutError : public OSError {
+ public:
+  TimeoutError() : OSError(std::string()) {}
+  explicit TimeoutError(const std::string& msg) : OSError(msg) {}
+  explicit TimeoutError(const char* msg) : OSError(std::string(msg)) {}
+  TimeoutError(int err, const std::string& strerror) : OSError(err, strerror) {}
+};
+
+/// The OSError subclass Python's `OSError(err, msg)` constructor picks for `err`
+/// (BlockingIOError, BrokenPipeError, ConnectionRefusedError, ..., else OSError), with
+/// `msg` defaulting to the C library's `strerror(err)`. **Python:** `OSError(err, msg)`.
+std::exception_ptr make_os_error(int err, const std::string& msg = {});
+/// Throws `make_os_error(err, msg)`. **Python:** `raise OSError(err, msg)`.
+[[noreturn]] void throw_os_error(int err, const std::string& msg = {});
+
+/// Base of IncompleteReadError. **Python:** `EOFError`.
+class EOFError : public std::runtime_error {
+ public:
   using std::runtime_error::runtime_error;
+};
+
+/// The stream ended before the expected bytes arrived (`readexactly`, `readuntil`).
+/// `partial()` holds what was read before the end; `expected()` is the expected count
+/// (empty for `readuntil`: Python's None). `what()`: "3 bytes read on a total of 5
+/// expected bytes". **Python:** `asyncio.IncompleteReadError`.
+class IncompleteReadError : public EOFError {
+ public:
+  IncompleteReadError(std::string partial, std::optional<std::size_t> expected)
+      : EOFError(std::to_string(partial.size()) + " bytes read on a total of " +
+                 (expected ? std::to_string(*expected) : std::string("None")) + " expected bytes"),
+        partial_(std::move(partial)),
+        expected_(expected) {}
+  const std::string& partial() const noexcept { return partial_; }
+  std::optional<std::size_t> expected() const noexcept { return expected_; }
+
+ private:
+  std::string partial_;
+  std::optional<std::size_t> expected_;
+};
+
+/// The buffer limit was reached while looking for a separator (`readuntil`, `readline`).
+/// `consumed()` is the number of bytes to consume. **Python:** `asyncio.LimitOverrunError`.
+class LimitOverrunError : public std::runtime_error {
+ public:
+  LimitOverrunError(const std::string& msg, std::size_t consumed)
+      : std::runtime_error(msg), consumed_(consumed) {}
+  std::size_t consumed() const noexcept { return consumed_; }
+
+ private:
+  std::size_t consumed_;
 };
 
 /// Misuse of the loop or of a task; messages are CPython's. **Python:** `RuntimeError`.

@@ -1,0 +1,402 @@
+#pragma once
+/// \file streams.hpp
+/// TCP streams: `open_connection`, `start_server`, `StreamReader`, `StreamWriter`,
+/// `Server` — CPython's `asyncio.streams` over the selector transport
+/// (`_SelectorSocketTransport` + `StreamReaderProtocol`), merged into one connection
+/// object per socket.
+///
+/// A connection keeps its descriptor registered for reading while it is open and not
+/// paused (the transport reads ahead into the reader's buffer, pausing above twice the
+/// limit, as CPython); writes go straight to the socket, the rest is buffered and flushed
+/// when the socket is writable. Readiness callbacks are intrusive watchers inside the
+/// connection; read and drain waits park the task on a future embedded in the awaiter.
+/// See docs/streams.md.
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "asyncio/coro.hpp"
+#include "asyncio/event_loop.hpp"
+#include "asyncio/exceptions.hpp"
+#include "asyncio/sockets.hpp"
+#include "asyncio/task.hpp"
+
+namespace asyncio {
+
+/// CPython `streams._DEFAULT_LIMIT`: 64 KiB.
+inline constexpr std::size_t stream_default_limit = 64 * 1024;
+
+class StreamReader;
+class StreamWriter;
+class Server;
+
+namespace detail {
+struct StreamConn;
+struct ServerState;
+void conn_add_user(StreamConn* c);
+void conn_drop_user(StreamConn* c);
+
+/// The type-erased `client_connected_cb` of a server: called once per connection.
+struct ClientCallback {
+  void* obj = nullptr;
+  Coro<void> (*call)(void* obj, StreamReader r, StreamWriter w) = nullptr;
+  void (*destroy)(void* obj) = nullptr;
+};
+
+template <class F>
+ClientCallback make_client_callback(F&& f);
+
+/// Awaiter of a read that needs more data (CPython `StreamReader._wait_for_data`).
+class DataWaitAwaiter {
+ public:
+  DataWaitAwaiter(StreamConn* c, const char* func) : c_(c), func_(func) {}
+  DataWaitAwaiter(const DataWaitAwaiter&) = delete;
+  DataWaitAwaiter& operator=(const DataWaitAwaiter&) = delete;
+  ~DataWaitAwaiter();
+  bool await_ready();  // throws RuntimeError if another read is waiting
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> h) {
+    task_ = h.promise().task_;
+    suspend();
+    park_on(&fut_, h);
+  }
+  void await_resume() {
+    task_->rethrow_injected();
+    fut_.throw_if_error();
+  }
+
+ private:
+  void suspend();
+  StreamConn* c_;
+  const char* func_;
+  IoFuture fut_;
+  PromiseBase* task_ = nullptr;
+};
+
+/// Awaiter of `drain()` while writing is paused (CPython `FlowControlMixin._drain_helper`).
+class DrainAwaiter {
+ public:
+  explicit DrainAwaiter(StreamConn* c) : c_(c) {}
+  DrainAwaiter(const DrainAwaiter&) = delete;
+  DrainAwaiter& operator=(const DrainAwaiter&) = delete;
+  ~DrainAwaiter();
+  bool await_ready();  // true when not paused; throws ConnectionResetError if lost
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> h) {
+    task_ = h.promise().task_;
+    suspend();
+    park_on(&fut_, h);
+  }
+  void await_resume() {
+    if (!task_) return;
+    task_->rethrow_injected();
+    fut_.throw_if_error();
+  }
+
+ private:
+  void suspend();
+  StreamConn* c_;
+  IoFuture fut_;
+  PromiseBase* task_ = nullptr;
+};
+}  // namespace detail
+
+/// The reading half of a connection: a buffer the transport fills, read by lines, by
+/// separator, by count. Copies share the connection. Only one read may wait at a time.
+///
+/// **Cancellation:** a cancelled read consumes nothing; the stream stays usable.
+/// **Exceptions:** the connection's error (ConnectionResetError ...) once it is lost;
+/// RuntimeError("read() called while another coroutine is already waiting for incoming
+/// data"). **Python:** `asyncio.StreamReader`.
+class StreamReader {
+ public:
+  StreamReader() = default;
+  StreamReader(const StreamReader& o);
+  StreamReader(StreamReader&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  StreamReader& operator=(StreamReader o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~StreamReader() {
+    if (c_) detail::conn_drop_user(c_);
+  }
+
+  /// Up to `n` bytes as soon as any are buffered; "" at EOF. `n < 0`: everything until
+  /// EOF. **Python:** `await reader.read(n=-1)`.
+  Coro<std::string> read(std::ptrdiff_t n = -1);
+  /// One line including its "\n"; at EOF the incomplete last line, or "". **Exceptions:**
+  /// std::invalid_argument("Separator is not found, and chunk exceed the limit") or
+  /// ("Separator is found, but chunk is longer than limit") — Python's ValueError — with
+  /// the buffer consumed as CPython does. **Python:** `await reader.readline()`.
+  Coro<std::string> readline();
+  /// Exactly `n` bytes. **Exceptions:** IncompleteReadError(partial, n) at EOF;
+  /// std::invalid_argument("readexactly size can not be less than zero").
+  /// **Python:** `await reader.readexactly(n)`.
+  Coro<std::string> readexactly(std::ptrdiff_t n);
+  /// Everything up to and including `separator`. **Exceptions:** LimitOverrunError (data
+  /// left in the buffer), IncompleteReadError(partial, None) at EOF (buffer cleared),
+  /// std::invalid_argument("Separator should be at least one-byte string").
+  /// **Python:** `await reader.readuntil(separator=b'\n')`.
+  Coro<std::string> readuntil(std::string separator = "\n");
+  /// True when EOF was received and the buffer is empty. **Python:** `at_eof()`.
+  bool at_eof() const;
+  /// The connection's error, null if none. **Python:** `exception()`.
+  std::exception_ptr exception() const;
+  /// The buffer limit given at creation. **Python:** `reader._limit`.
+  std::size_t limit() const;
+  /// Bytes buffered, not yet read. **Python:** `len(reader._buffer)`.
+  std::size_t buffered() const;
+  bool valid() const noexcept { return c_ != nullptr; }
+
+  explicit StreamReader(detail::StreamConn* c);  // adds a user reference
+  /// The connection (library internals). **Exceptions:** InvalidStateError when empty.
+  detail::StreamConn* conn_ptr() const;
+
+ private:
+  detail::StreamConn* c_ = nullptr;
+};
+
+/// The writing half: `write` never blocks (the rest is buffered), `drain` waits while the
+/// buffer is above the high-water mark (64 KiB by default) until it is back below the
+/// low-water mark (16 KiB). Copies share the connection; when the last handle of a
+/// connection (reader or writer) goes, an unclosed connection is closed (CPython
+/// `StreamWriter.__del__`, minus the ResourceWarning).
+/// **Python:** `asyncio.StreamWriter` (and the methods of its `transport` listed below).
+class StreamWriter {
+ public:
+  StreamWriter() = default;
+  StreamWriter(const StreamWriter& o);
+  StreamWriter(StreamWriter&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  StreamWriter& operator=(StreamWriter o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~StreamWriter() {
+    if (c_) detail::conn_drop_user(c_);
+  }
+
+  /// Sends what the socket takes now and buffers the rest. After the connection is lost,
+  /// data is dropped silently (CPython logs a warning after 5 such writes).
+  /// **Exceptions:** RuntimeError("Cannot call write() after write_eof()").
+  /// **Python:** `writer.write(data)`.
+  void write(std::string_view data);
+  /// `write` of each piece, in one go. **Python:** `writer.writelines(lines)`.
+  template <class Range>
+  void writelines(const Range& lines) {
+    for (const auto& l : lines) write(std::string_view(l));
+  }
+  /// Waits while the write buffer is over the high-water mark. **Exceptions:** the
+  /// reader's error if any; ConnectionResetError("Connection lost") once the connection
+  /// is lost. **Python:** `await writer.drain()`.
+  Coro<void> drain();
+  /// Half-closes: shuts the write side once the buffer is flushed. **Python:**
+  /// `writer.write_eof()`.
+  void write_eof();
+  /// Always true for TCP. **Python:** `writer.can_write_eof()`.
+  bool can_write_eof() const { return true; }
+  /// Stops reading, flushes the buffer, then closes the socket. Idempotent.
+  /// **Python:** `writer.close()`.
+  void close();
+  /// Closes at once, dropping buffered data. **Python:** `writer.transport.abort()`.
+  void abort();
+  /// True once close() or abort() was called or the connection was lost.
+  /// **Python:** `writer.is_closing()`.
+  bool is_closing() const;
+  /// Waits until the socket is closed. **Exceptions:** the error that lost the
+  /// connection, if any (ConnectionResetError ...). **Python:** `await writer.wait_closed()`.
+  Coro<void> wait_closed();
+  /// "peername" or "sockname": the address; anything else: empty.
+  /// **Python:** `writer.get_extra_info(name)`.
+  std::optional<Address> get_extra_info(std::string_view name) const;
+  /// Bytes buffered, not yet sent. **Python:** `writer.transport.get_write_buffer_size()`.
+  std::size_t get_write_buffer_size() const;
+  /// Sets the water marks (high default 64 KiB, low default high / 4). **Exceptions:**
+  /// std::invalid_argument("high (1) must be >= low (2) must be >= 0"). **Python:**
+  /// `writer.transport.set_write_buffer_limits(high=None, low=None)`.
+  void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
+                               std::optional<std::size_t> low = std::nullopt);
+  /// The reader of the same connection. **Python:** `writer._reader`.
+  StreamReader reader() const { return c_ ? StreamReader(c_) : StreamReader(); }
+  bool valid() const noexcept { return c_ != nullptr; }
+
+  explicit StreamWriter(detail::StreamConn* c);  // adds a user reference
+  /// The connection (library internals). **Exceptions:** InvalidStateError when empty.
+  detail::StreamConn* conn_ptr() const;
+
+ private:
+  detail::StreamConn* c_ = nullptr;
+};
+
+/// Options of `open_connection`. **Python:** its keyword arguments `limit=`, `family=`,
+/// `flags=`.
+struct StreamOptions {
+  std::size_t limit = stream_default_limit;  ///< `limit=`: line length and buffer limit
+  int family = 0;                            ///< `family=` (AF_UNSPEC)
+  int flags = 0;                             ///< `flags=` for getaddrinfo
+};
+/// Options of `start_server`. **Python:** its keyword arguments `limit=`, `family=`,
+/// `backlog=`, `reuse_address=`, `reuse_port=`, `start_serving=`.
+struct ServerOptions {
+  std::size_t limit = stream_default_limit;  ///< `limit=`
+  int family = 0;                            ///< `family=` (AF_UNSPEC)
+  int backlog = 100;                         ///< `backlog=`
+  bool reuse_address = true;                 ///< `reuse_address=` (True on POSIX)
+  bool reuse_port = false;                   ///< `reuse_port=`
+  bool start_serving = true;                 ///< `start_serving=`
+};
+
+/// A listening server. `close()` stops listening (connections already accepted go on);
+/// `wait_closed()` then waits until every connection is closed. `Server::run(body)` is
+/// `async with server:` — it always closes and waits, whatever way `body` ends.
+/// Copies share the server. **Python:** `asyncio.Server`.
+class Server {
+ public:
+  Server() = default;
+  Server(const Server& o);
+  Server(Server&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  Server& operator=(Server o) noexcept {
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~Server();
+
+  /// Stops listening and closes the listening sockets; idempotent. Cancels a pending
+  /// `serve_forever`. **Python:** `server.close()`.
+  void close();
+  /// Closes every connection (graceful: buffers are flushed). **Python:** `close_clients()`.
+  void close_clients();
+  /// Aborts every connection. **Python:** `abort_clients()`.
+  void abort_clients();
+  /// Waits until closed and every connection is gone; returns at once if that already
+  /// happened. **Python:** `await server.wait_closed()`.
+  Coro<void> wait_closed();
+  /// Starts accepting (if not yet) and waits until cancelled or closed; on cancellation,
+  /// closes and waits for the connections, then rethrows. **Exceptions:**
+  /// RuntimeError("server <Server ...> is already being awaited on serve_forever()" |
+  /// "server <Server ...> is closed"). **Python:** `await server.serve_forever()`.
+  Coro<void> serve_forever();
+  /// Starts accepting. **Python:** `await server.start_serving()`.
+  Coro<void> start_serving();
+  /// **Python:** `server.is_serving()`.
+  bool is_serving() const;
+  /// The listening sockets (empty once closed). **Python:** `server.sockets`.
+  const std::vector<Socket>& sockets() const;
+  /// **Python:** `server.get_loop()`.
+  EventLoop& get_loop() const;
+  /// "<Server sockets=(<asyncio.TransportSocket fd=6, family=2, type=1, proto=6,
+  /// laddr=('127.0.0.1', 8888)>,)>". **Python:** `repr(server)`.
+  std::string repr() const;
+
+  /// `async with server: <body>`: awaits `body(server)` (or `body()`, or an awaitable),
+  /// then always `close()` and `co_await wait_closed()` — also when the body throws or
+  /// is cancelled — and returns the body's result.
+  /// **Python:** `async with server: ...` (`Server.__aenter__` / `__aexit__`).
+  template <class Body>
+  auto run(Body body);
+
+  explicit Server(detail::ServerState* s) : s_(s) {}  // adopts a reference
+  detail::ServerState* state() const noexcept { return s_; }
+
+ private:
+  detail::ServerState& st() const;
+  detail::ServerState* s_ = nullptr;
+};
+
+/// Connects to `host`:`port` (a name is resolved on the executor; numeric addresses
+/// skip it), trying each address in turn. **Exceptions:** ConnectionRefusedError("[Errno
+/// 111] Connect call failed ('127.0.0.1', 1)"), gaierror, OSError("Multiple exceptions:
+/// ...") when addresses fail differently; std::invalid_argument("Limit cannot be <= 0").
+/// **Python:** `await asyncio.open_connection(host,
+/// port, limit=)`.
+Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
+                                                            StreamOptions opts = {});
+
+namespace detail {
+Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o);
+}
+
+/// Listens on `host`:`port` ("" = every interface; port 0 = any free port, see
+/// `server.sockets()[0].getsockname()`), and for each connection calls
+/// `client_connected_cb(reader, writer)` — a callable returning `Coro<void>` — as a new
+/// task. An exception escaping it is reported to the loop's exception handler ("Unhandled
+/// exception in client_connected_cb") and the connection is closed.
+/// **Exceptions:** OSError("[Errno 98] error while attempting to bind on address
+/// ('127.0.0.1', 8888): address already in use"), gaierror.
+/// **Python:** `await asyncio.start_server(client_connected_cb, host, port, limit=, ...)`.
+template <class F>
+Coro<Server> start_server(F client_connected_cb, std::string host, int port,
+                          ServerOptions opts = {}) {
+  return detail::start_server_impl(detail::make_client_callback(std::move(client_connected_cb)),
+                                   std::move(host), port, opts);
+}
+
+// --- implementation ------------------------------------------------------------------------
+
+namespace detail {
+template <class F>
+ClientCallback make_client_callback(F&& f) {
+  using D = std::decay_t<F>;
+  static_assert(std::is_invocable_v<D&, StreamReader, StreamWriter>,
+                "client_connected_cb must be callable as cb(StreamReader, StreamWriter)");
+  ClientCallback cb;
+  cb.obj = new D(std::forward<F>(f));
+  cb.call = [](void* o, StreamReader r, StreamWriter w) -> Coro<void> {
+    return as_coro((*static_cast<D*>(o))(std::move(r), std::move(w)));
+  };
+  cb.destroy = [](void* o) { delete static_cast<D*>(o); };
+  return cb;
+}
+
+template <class Body>
+auto server_body(Body& body, Server& s) {
+  if constexpr (std::is_invocable_v<Body&, Server&>)
+    return as_coro(body(s));
+  else if constexpr (std::is_invocable_v<Body&>)
+    return as_coro(body());
+  else
+    return as_coro(std::move(body));
+}
+
+template <class R, class Body>
+Coro<R> server_run(Server s, Body body) {
+  std::exception_ptr err;
+  if constexpr (std::is_void_v<R>) {
+    try {
+      co_await server_body(body, s);
+    } catch (...) {
+      err = std::current_exception();
+    }
+    s.close();
+    co_await s.wait_closed();
+    if (err) std::rethrow_exception(err);
+  } else {
+    std::optional<R> out;
+    try {
+      out.emplace(co_await server_body(body, s));
+    } catch (...) {
+      err = std::current_exception();
+    }
+    s.close();
+    co_await s.wait_closed();
+    if (err) std::rethrow_exception(err);
+    co_return std::move(*out);
+  }
+}
+}  // namespace detail
+
+template <class Body>
+auto Server::run(Body body) {
+  using C = decltype(detail::server_body(body, std::declval<Server&>()));
+  using R = typename C::value_type;
+  return detail::server_run<R, Body>(*this, std::move(body));
+}
+
+}  // namespace asyncio
