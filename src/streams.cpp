@@ -653,13 +653,10 @@ void conn_drop_user(StreamConn* c) {
 
 // --- StreamReader ---------------------------------------------------------------------------
 
-StreamReader::StreamReader(detail::StreamConn* c) : c_(c) { detail::conn_add_user(c); }
-StreamReader::StreamReader(const StreamReader& o) : c_(o.c_) {
-  if (c_) detail::conn_add_user(c_);
-}
+StreamReader::StreamReader(detail::StreamConn* c) : c_(c) {}
 detail::StreamConn* StreamReader::conn_ptr() const {
-  if (!c_) throw InvalidStateError("empty StreamReader handle");
-  return c_;
+  if (!c_.get()) throw InvalidStateError("empty StreamReader handle");
+  return c_.get();
 }
 Coro<std::string> StreamReader::read(std::ptrdiff_t n) { return detail::read_impl(*this, n); }
 Coro<std::string> StreamReader::readline() { return detail::readline_impl(*this); }
@@ -676,13 +673,10 @@ std::size_t StreamReader::buffered() const { return conn_ptr()->rbuf.size(); }
 
 // --- StreamWriter ---------------------------------------------------------------------------
 
-StreamWriter::StreamWriter(detail::StreamConn* c) : c_(c) { detail::conn_add_user(c); }
-StreamWriter::StreamWriter(const StreamWriter& o) : c_(o.c_) {
-  if (c_) detail::conn_add_user(c_);
-}
+StreamWriter::StreamWriter(detail::StreamConn* c) : c_(c) {}
 detail::StreamConn* StreamWriter::conn_ptr() const {
-  if (!c_) throw InvalidStateError("empty StreamWriter handle");
-  return c_;
+  if (!c_.get()) throw InvalidStateError("empty StreamWriter handle");
+  return c_.get();
 }
 void StreamWriter::write(std::string_view data) { detail::transport_write(conn_ptr(), data); }
 Coro<void> StreamWriter::drain() { return detail::drain_impl(*this); }

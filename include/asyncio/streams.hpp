@@ -44,6 +44,29 @@ struct ServerState;
 void conn_add_user(StreamConn* c);
 void conn_drop_user(StreamConn* c);
 
+/// A counted user reference to a connection, what StreamReader and StreamWriter hold:
+/// copies add a reference; when the last one goes, an unclosed connection is closed.
+class ConnRef {
+ public:
+  ConnRef() = default;
+  explicit ConnRef(StreamConn* c) : c_(c) {
+    if (c_) conn_add_user(c_);
+  }
+  ConnRef(const ConnRef& o) : ConnRef(o.c_) {}
+  ConnRef(ConnRef&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  ConnRef& operator=(ConnRef o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~ConnRef() {
+    if (c_) conn_drop_user(c_);
+  }
+  StreamConn* get() const noexcept { return c_; }
+
+ private:
+  StreamConn* c_ = nullptr;
+};
+
 /// The type-erased `client_connected_cb` of a server: called once per connection.
 struct ClientCallback {
   void* obj = nullptr;
@@ -119,15 +142,6 @@ class DrainAwaiter {
 class StreamReader {
  public:
   StreamReader() = default;
-  StreamReader(const StreamReader& o);
-  StreamReader(StreamReader&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
-  StreamReader& operator=(StreamReader o) noexcept {
-    std::swap(c_, o.c_);
-    return *this;
-  }
-  ~StreamReader() {
-    if (c_) detail::conn_drop_user(c_);
-  }
 
   /// Up to `n` bytes as soon as any are buffered; "" at EOF. `n < 0`: everything until
   /// EOF. **Python:** `await reader.read(n=-1)`.
@@ -154,14 +168,14 @@ class StreamReader {
   std::size_t limit() const;
   /// Bytes buffered, not yet read. **Python:** `len(reader._buffer)`.
   std::size_t buffered() const;
-  bool valid() const noexcept { return c_ != nullptr; }
+  bool valid() const noexcept { return c_.get() != nullptr; }
 
   explicit StreamReader(detail::StreamConn* c);  // adds a user reference
   /// The connection (library internals). **Exceptions:** InvalidStateError when empty.
   detail::StreamConn* conn_ptr() const;
 
  private:
-  detail::StreamConn* c_ = nullptr;
+  detail::ConnRef c_;
 };
 
 /// The writing half: `write` never blocks (the rest is buffered), `drain` waits while the
@@ -173,15 +187,6 @@ class StreamReader {
 class StreamWriter {
  public:
   StreamWriter() = default;
-  StreamWriter(const StreamWriter& o);
-  StreamWriter(StreamWriter&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
-  StreamWriter& operator=(StreamWriter o) noexcept {
-    std::swap(c_, o.c_);
-    return *this;
-  }
-  ~StreamWriter() {
-    if (c_) detail::conn_drop_user(c_);
-  }
 
   /// Sends what the socket takes now and buffers the rest. After the connection is lost,
   /// data is dropped silently (CPython logs a warning after 5 such writes).
@@ -224,15 +229,15 @@ class StreamWriter {
   void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
                                std::optional<std::size_t> low = std::nullopt);
   /// The reader of the same connection. **Python:** `writer._reader`.
-  StreamReader reader() const { return c_ ? StreamReader(c_) : StreamReader(); }
-  bool valid() const noexcept { return c_ != nullptr; }
+  StreamReader reader() const { return c_.get() ? StreamReader(c_.get()) : StreamReader(); }
+  bool valid() const noexcept { return c_.get() != nullptr; }
 
   explicit StreamWriter(detail::StreamConn* c);  // adds a user reference
   /// The connection (library internals). **Exceptions:** InvalidStateError when empty.
   detail::StreamConn* conn_ptr() const;
 
  private:
-  detail::StreamConn* c_ = nullptr;
+  detail::ConnRef c_;
 };
 
 /// Options of `open_connection`. **Python:** its keyword arguments `limit=`, `family=`,
