@@ -484,10 +484,13 @@ TEST(ThreadRunCoroutineThreadsafe, CancelFromTheThreadCancelsTheTask) {
         co_await worker;
         auto f = handoff.get_future().get();
         co_await entered;
-        auto cancelled = co_await asyncio::to_thread([f] {
+        // Named, not a temporary in the co_await: GCC 12 destroys such a temporary twice
+        // (docs/deviations.md, Compilers), which would drop a reference on `f` twice.
+        auto cancel_it = [f] {
           bool ok = f.cancel();
           return ok && f.cancelled();
-        });
+        };
+        auto cancelled = co_await asyncio::to_thread(cancel_it);
         EXPECT_TRUE(cancelled);
         while (!saw_cancel.load()) co_await asyncio::sleep(0);  // the task.cancel is posted
         EXPECT_THROW(f.result(0), CancelledError);
@@ -508,14 +511,15 @@ TEST(ThreadRunCoroutineThreadsafe, TaskCancelledOnTheLoopCancelsTheFuture) {
               }(),
               loop);
         });
-        auto outcome = co_await asyncio::to_thread([f] {
+        auto wait_outcome = [f] {  // named: see CancelFromTheThreadCancelsTheTask
           try {
             f.result(10);
             return std::string("result");
           } catch (const CancelledError&) {
             return std::string("cancelled");
           }
-        });
+        };
+        auto outcome = co_await asyncio::to_thread(wait_outcome);
         EXPECT_EQ(outcome, "cancelled");
         EXPECT_TRUE(f.cancelled());
       }(),

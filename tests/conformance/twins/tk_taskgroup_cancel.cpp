@@ -156,10 +156,13 @@ Coro<void> raise_error(asyncio::Future<void> event) {
 Coro<void> inner(asyncio::Future<void> event) {
   auto& loop = asyncio::get_running_loop();
   try {
-    co_await TaskGroup::run([event](TaskGroup& tg) -> Coro<void> {
+    // Named, not a temporary in the co_await: GCC 12 destroys such a temporary twice when
+    // the awaited coroutine throws (docs/deviations.md, Compilers).
+    auto body = [event](TaskGroup& tg) -> Coro<void> {
       tg.create_task(raise_error(event));
       co_await asyncio::sleep(1);
-    });
+    };
+    co_await TaskGroup::run(body);
   } catch (const ExceptionGroup& eg) {
     say("  inner: ", fmt(eg), " cancelling=", asyncio::current_task().cancelling());
   }
