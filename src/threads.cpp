@@ -292,12 +292,20 @@ Coro<void> EventLoop::shutdown_default_executor(std::optional<Delay> timeout_del
   if (!ex) co_return;
   auto done = ConcurrentFuture<void>::create();
   std::thread helper([ex, done] {
+    std::exception_ptr err;
     try {
       ex->shutdown(true);
-      done.set_result();
     } catch (...) {
-      done.set_exception(std::current_exception());
+      err = std::current_exception();
     }
+    // A timeout or a cancel of the awaiting task cancels `done` meanwhile; then the
+    // outcome is dropped (CPython: `if not future.cancelled(): ... set_result`), instead of
+    // set_result throwing InvalidStateError out of the thread (std::terminate).
+    if (!done.set_running_or_notify_cancel()) return;
+    if (err)
+      done.set_exception(err);
+    else
+      done.set_result();
   });
   struct DetachUnlessJoined {
     std::thread& t;
