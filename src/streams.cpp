@@ -233,10 +233,11 @@ void maybe_resume_transport(StreamConn* c) {
 
 // --- connection: transport ------------------------------------------------------------------
 
+// In place, as CPython (`for waiter in self._drain_waiters`): finishing a future only
+// queues its callbacks, and each waiter unlinks itself when its awaiter ends, so the
+// vector keeps its capacity for the next drain.
 void wake_drain_waiters(StreamConn* c, std::exception_ptr e) {
-  std::vector<IoFuture*> ws;
-  ws.swap(c->drain_waiters);
-  for (IoFuture* f : ws) {
+  for (IoFuture* f : c->drain_waiters) {
     if (f->done()) continue;
     if (e)
       f->finish_with_exception(e);
@@ -323,8 +324,9 @@ void fatal_error(StreamConn* c, std::exception_ptr e, const char* msg) {
     os_error = true;
   } catch (...) {
   }
-  if (!os_error || c->loop->get_debug())
-    c->loop->call_exception_handler({msg, e, "<_SelectorSocketTransport>"});
+  // CPython `_fatal_error`: an OSError is only logged at debug level, never handed to the
+  // exception handler; anything else is.
+  if (!os_error) c->loop->call_exception_handler({msg, e, "<_SelectorSocketTransport>"});
   force_close(c, std::move(e));
 }
 
@@ -442,10 +444,7 @@ StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerS
   c->hook.fn = &conn_hook;
   try {
     c->closed = loop.create_future<void>();
-    if (!sock.getblocking()) {
-    } else {
-      sock.setblocking(false);
-    }
+    if (sock.getblocking()) sock.setblocking(false);
     c->fd = sock.detach();
     loop.watch_fd(c->fd, false, &c->rw);
   } catch (...) {

@@ -483,16 +483,16 @@ template <class T>
 Future<T> wrap_concurrent(ConcurrentFuture<T> src, EventLoop& loop, bool move_result) {
   const std::shared_ptr<LoopThreads>& lt = loop_threads(loop);
   Future<T> fut = loop.create_future<T>();
-  auto* e = new WrapEntry<T>(src, move_result);
+  auto* e = new WrapEntry<T>(std::move(src), move_result);
   e->fut = fut.state_ptr();
   e->fut->add_ref();
   lt->add(e);
   // destination.add_done_callback(_call_check_cancel), then
   // source.add_done_callback(_call_set_state): from the completing thread, post _set_state.
   e->fut->push_callback(&LoopThreads::check_cancel_cb, e);
-  std::shared_ptr<LoopThreads> link = lt;
-  src.add_done_callback(
-      [link, e](const ConcurrentFuture<T>&) { link->post([link, e] { link->deliver(e); }); });
+  e->src.add_done_callback([link = lt, e](const ConcurrentFuture<T>&) {
+    link->post([link, e] { link->deliver(e); });
+  });
   return fut;
 }
 

@@ -177,16 +177,6 @@ void retry_wakeup(void* ctx, void* fut, Op op) {
   task_step(t, std::move(exc));
 }
 
-/// Parks the task running `h` on node `n` with done callback `fn(ctx, n)` (CPython: the
-/// task's `add_done_callback(wakeup)` and `_fut_waiter = fut`).
-template <class P>
-void park_with(WaiterNode* n, std::coroutine_handle<P> h, void (*fn)(void*, void*, Op), void* ctx) {
-  PromiseBase* t = h.promise().task_;
-  t->resume_ = h;
-  n->push_callback(fn, ctx);
-  t->fut_waiter_ = n;
-}
-
 }  // namespace asyncio::detail
 
 namespace asyncio::detail {
