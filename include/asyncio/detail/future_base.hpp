@@ -298,6 +298,32 @@ inline void FutureBase::schedule_callbacks_with_observers() {
   callbacks_.clear();
 }
 
+/// The release rule of a done callback, in one place. `schedule_callbacks` (and
+/// `add_callback` on a done future) takes a reference on the future for each queued item;
+/// the item gives it back when it runs or is discarded (`Op::run`, `Op::discard`). A
+/// callback still registered when the future is destroyed is told `Op::forget`: nothing
+/// was taken, nothing is given back. Construct one at the top of every done callback.
+class CallbackRef {
+ public:
+  CallbackRef(void* fut, Op op) noexcept
+      : f_(static_cast<FutureBase*>(fut)), held_(op != Op::forget) {}
+  CallbackRef(const CallbackRef&) = delete;
+  CallbackRef& operator=(const CallbackRef&) = delete;
+  ~CallbackRef() { release_now(); }
+  FutureBase* future() const noexcept { return f_; }
+  /// Gives the reference back early (a task's wake-up does, before its step: see there).
+  void release_now() {
+    if (held_) {
+      held_ = false;
+      f_->release();
+    }
+  }
+
+ private:
+  FutureBase* f_;
+  bool held_;
+};
+
 /// Polymorphic cancel: `fut.cancel(msg)` whatever kind of future `f` is.
 inline bool cancel_future(FutureBase* f, const std::string& msg) {
   return f->ops_->cancel ? f->ops_->cancel(f, msg) : f->cancel(msg);

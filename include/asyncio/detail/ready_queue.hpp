@@ -13,6 +13,11 @@ namespace asyncio::detail {
 /// done callback still registered on a future that is being destroyed.
 enum class Op : unsigned char { run, discard, forget };
 
+/// The one signature of everything the loop calls back: a ready-queue item and a done
+/// callback alike are `fn(ctx, arg, op)`. For a done callback `ctx` is what the registrar
+/// passed and `arg` the future that completed; for other items each says what they are.
+using CallbackFn = void (*)(void* ctx, void* arg, Op op);
+
 /// One entry of the ready queue: a plain function and two words. Task steps, future
 /// wake-ups, timer firings and user handles all travel as ReadyItems, so pushing never
 /// allocates (beyond the ring's amortised growth) and running costs one indirect call.
