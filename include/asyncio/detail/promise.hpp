@@ -140,6 +140,26 @@ inline void task_wakeup(void* ctx, void* fut, Op op) {
   task_step(t, std::move(exc));
 }
 
+/// The one way a task parks on a future (CPython's step: "the result is a future:
+/// `fut.add_done_callback(self.__wakeup)`, `self._fut_waiter = fut`"): `h` (the innermost
+/// suspended coroutine) is where the next step resumes, `wake(ctx, f, op)` joins `f`'s
+/// done callbacks and `f` becomes the task's `_fut_waiter`. No step is queued: `wake` does
+/// that when `f` completes. Precondition: `f` is pending, on the task's loop, and not the
+/// task itself (`park_on` checks those for arbitrary futures).
+inline void park_task(PromiseBase* t, std::coroutine_handle<> h, FutureBase* f, CallbackFn wake,
+                      void* ctx) {
+  t->resume_ = h;
+  f->push_callback(wake, ctx);
+  t->fut_waiter_ = f;
+}
+
+/// The other way a task suspends: parked on nothing, its next step queued at once
+/// (CPython: a bare `yield`, as in `sleep(0)`; `call_soon(self.__step)`).
+inline void yield_task(PromiseBase* t, std::coroutine_handle<> h) {
+  t->resume_ = h;
+  t->loop_->push_ready(&task_step_item, t, nullptr);
+}
+
 /// Parks the task running `h` on the pending future `f`: the awaiting half of
 /// CPython's step ("result is a future: add_done_callback(wakeup)").
 template <class P>
@@ -159,8 +179,7 @@ void park_on(FutureBase* f, std::coroutine_handle<P> h) {
     t->loop_->push_ready(&task_step_inject_item, t, nullptr);
     return;
   }
-  f->push_callback(&task_wakeup, t);
-  t->fut_waiter_ = f;
+  park_task(t, h, f, &task_wakeup, t);
 }
 
 /// Undoes park_on when the awaiting frame is destroyed while parked (loop closed).
