@@ -14,14 +14,9 @@
 
 #include <sys/socket.h>
 
-#include <coroutine>
-#include <cstddef>
 #include <cstdint>
-#include <optional>
-#include <span>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "asyncio/coro.hpp"
 #include "asyncio/event_loop.hpp"

@@ -7,9 +7,11 @@
 /// A connection keeps its descriptor registered for reading while it is open and not
 /// paused (the transport reads ahead into the reader's buffer, pausing above twice the
 /// limit, as CPython); writes go straight to the socket, the rest is buffered and flushed
-/// when the socket is writable. The machinery is in detail/: transport.hpp
-/// (`_SelectorSocketTransport`), stream_conn.hpp (`StreamReaderProtocol` and the reader's
-/// buffer on top of it); src/transport.cpp, src/streams.cpp, src/server.cpp.
+/// when the socket is writable. Readiness callbacks are intrusive watchers inside the
+/// connection; read and drain waits park the task on a future embedded in the awaiter.
+/// The machinery is in detail/: transport.hpp (`_SelectorSocketTransport`) and
+/// stream_conn.hpp (`StreamReaderProtocol` and the reader's buffer on top of it); the code
+/// in src/transport.cpp, src/streams.cpp and src/server.cpp.
 
 #include <coroutine>
 #include <cstddef>
@@ -56,6 +58,7 @@ class StreamReader;
 class StreamWriter;
 class Server;
 
+// What the handles hold by value; the rest of the machinery is in detail/.
 namespace detail {
 struct StreamConn;   // detail/stream_conn.hpp
 struct ServerState;  // src/server.cpp

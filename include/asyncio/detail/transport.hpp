@@ -146,8 +146,10 @@ struct SocketTransport : ListHook<ServerClientTag> {
   bool eof_requested = false;    ///< write_eof() was called: SHUT_WR once the buffer is empty
 
   // Closing.
-  bool closing = false;         ///< CPython `_closing`: close() or abort() was called
-  int lost = 0;                 ///< CPython `_conn_lost`, then counts the writes dropped
+  bool closing = false;  ///< CPython `_closing`: close() or abort() was called
+  /// CPython `_conn_lost`: 0 while connected, non-zero once the loss is decided; each
+  /// write after that adds one (CPython logs from the 5th).
+  int lost = 0;
   std::exception_ptr lost_exc;  ///< the exception of the queued connection_lost
 
   Watch read_watch, write_watch;
