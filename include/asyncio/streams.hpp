@@ -126,7 +126,7 @@ class StreamReader {
   std::size_t limit() const;
   /// Bytes buffered, not yet read. **Python:** `len(reader._buffer)`.
   std::size_t buffered() const;
-  /// False for a default-constructed (empty) handle.
+  /// False for a default-constructed (empty) handle. **Python:** none (C++ handles only).
   bool valid() const noexcept { return c_.get() != nullptr; }
 
  private:
@@ -189,7 +189,7 @@ class StreamWriter {
   /// The reader of the same connection (empty for an empty handle). **Python:**
   /// `writer._reader`.
   StreamReader reader() const;
-  /// False for a default-constructed (empty) handle.
+  /// False for a default-constructed (empty) handle. **Python:** none (C++ handles only).
   bool valid() const noexcept { return c_.get() != nullptr; }
 
  private:
