@@ -1,4 +1,7 @@
-// Sockets and the loop's sock_* operations. See sockets.hpp.
+// Sockets and the loop's sock_* operations: Python's `socket` module objects this library
+// needs, and CPython `selector_events.BaseSelectorEventLoop`'s sock_recv, sock_recv_into,
+// sock_sendall, sock_accept, sock_connect (with `base_events.getaddrinfo`,
+// `_ipaddr_info`, `_ensure_resolved`). See sockets.hpp and detail/socket_io.hpp.
 
 #include "asyncio/sockets.hpp"
 
@@ -6,7 +9,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "asyncio/detail/socket_io.hpp"
 #include "asyncio/threads.hpp"
 
 namespace asyncio {
@@ -35,11 +38,10 @@ Socket::Socket(int family, int type, int proto) : family_(family), type_(type), 
 Socket Socket::from_fd(int fd) {
   Socket s{Adopt{}};
   s.fd_ = fd;
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) s.family_ = ss.ss_family;
+  detail::SockAddr name;
+  if (::getsockname(fd, name.get(), &name.len) == 0) s.family_ = name.storage.ss_family;
   int v = 0;
-  len = sizeof v;
+  socklen_t len = sizeof v;
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0) s.type_ = v;
   if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len) == 0) s.proto_ = v;
   int fl = ::fcntl(fd, F_GETFL);
@@ -89,10 +91,9 @@ int Socket::getsockopt(int level, int optname) const {
 }
 
 void Socket::bind(const Address& addr) {
-  sockaddr_storage ss;
-  socklen_t len;
-  if (!detail::to_sockaddr(addr, ss, len)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
-  if (::bind(check(), reinterpret_cast<sockaddr*>(&ss), len) < 0) throw_os_error(errno);
+  detail::SockAddr sa;
+  if (!sa.assign(addr)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
+  if (::bind(check(), sa.get(), sa.len) < 0) throw_os_error(errno);
 }
 
 void Socket::listen(int backlog) {
@@ -100,17 +101,15 @@ void Socket::listen(int backlog) {
 }
 
 Address Socket::getsockname() const {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getsockname(check(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) throw_os_error(errno);
-  return detail::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
+  std::optional<Address> a = detail::socket_name(check(), false);
+  if (!a) throw_os_error(errno);
+  return *std::move(a);
 }
 
 Address Socket::getpeername() const {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getpeername(check(), reinterpret_cast<sockaddr*>(&ss), &len) < 0) throw_os_error(errno);
-  return detail::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
+  std::optional<Address> a = detail::socket_name(check(), true);
+  if (!a) throw_os_error(errno);
+  return *std::move(a);
 }
 
 void Socket::shutdown(int how) {
@@ -127,10 +126,10 @@ std::pair<Socket, Socket> socketpair() {
 
 namespace detail {
 
-bool to_sockaddr(const Address& addr, sockaddr_storage& out, socklen_t& len) {
-  std::memset(&out, 0, sizeof out);
+bool SockAddr::assign(const Address& addr) {
+  std::memset(&storage, 0, sizeof storage);
   if (addr.family == AF_INET6) {
-    auto* sa = reinterpret_cast<sockaddr_in6*>(&out);
+    auto* sa = reinterpret_cast<sockaddr_in6*>(&storage);
     sa->sin6_family = AF_INET6;
     sa->sin6_port = htons(static_cast<std::uint16_t>(addr.port));
     sa->sin6_flowinfo = htonl(addr.flowinfo);
@@ -138,7 +137,7 @@ bool to_sockaddr(const Address& addr, sockaddr_storage& out, socklen_t& len) {
     len = sizeof(sockaddr_in6);
     return ::inet_pton(AF_INET6, addr.host.c_str(), &sa->sin6_addr) == 1;
   }
-  auto* sa = reinterpret_cast<sockaddr_in*>(&out);
+  auto* sa = reinterpret_cast<sockaddr_in*>(&storage);
   sa->sin_family = AF_INET;
   sa->sin_port = htons(static_cast<std::uint16_t>(addr.port));
   len = sizeof(sockaddr_in);
@@ -166,6 +165,13 @@ Address from_sockaddr(const sockaddr* sa) {
   }
   a.host = buf;
   return a;
+}
+
+std::optional<Address> socket_name(int fd, bool peer) {
+  SockAddr sa;
+  int rc = peer ? ::getpeername(fd, sa.get(), &sa.len) : ::getsockname(fd, sa.get(), &sa.len);
+  if (rc < 0) return std::nullopt;
+  return sa.address();
 }
 
 std::optional<AddrInfo> ipaddr_info(const std::string& host, int port, int family, int type) {
@@ -291,13 +297,11 @@ Coro<void> EventLoop::sock_sendall(Socket& sock, std::string data) {
 Coro<std::pair<Socket, Address>> EventLoop::sock_accept(Socket& sock) {
   int fd = detail::nonblocking_fd(sock);
   for (;;) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    int c = ::accept4(fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    detail::SockAddr peer;
+    int c = ::accept4(fd, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c >= 0) {
       Socket conn = Socket::from_fd(c);
-      co_return std::pair<Socket, Address>(std::move(conn),
-                                           detail::from_sockaddr(reinterpret_cast<sockaddr*>(&ss)));
+      co_return std::pair<Socket, Address>(std::move(conn), peer.address());
     }
     if (!detail::would_block(errno) && errno != ECONNABORTED) throw_os_error(errno);
     if (errno != EINTR && errno != ECONNABORTED) co_await detail::FdWaitAwaiter(fd, false);
@@ -308,10 +312,9 @@ namespace detail {
 namespace {
 // connect(2) on a non-blocking socket: true if connected at once, false if in progress.
 bool connect_start(int fd, const Address& address) {
-  sockaddr_storage ss;
-  socklen_t len;
-  if (!to_sockaddr(address, ss, len)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) return true;
+  SockAddr sa;
+  if (!sa.assign(address)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
+  if (::connect(fd, sa.get(), sa.len) == 0) return true;
   if (errno != EINPROGRESS && errno != EINTR) throw_os_error(errno);
   return false;
 }

@@ -9,18 +9,14 @@
 /// awaiter (in the coroutine frame) and parks the task on a future embedded next to it.
 /// Cancelling the task, or destroying its frame, unregisters the watcher before the frame
 /// goes away: the socket is left as it was (usable, or for a cancelled connect, to be
-/// closed by its owner) and no callback can fire into freed memory.
+/// closed by its owner) and no callback can fire into freed memory. The machinery
+/// (waiting for a descriptor, address conversion, resolution) is in detail/socket_io.hpp.
 
 #include <sys/socket.h>
 
-#include <coroutine>
-#include <cstddef>
 #include <cstdint>
-#include <optional>
-#include <span>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "asyncio/coro.hpp"
 #include "asyncio/event_loop.hpp"
@@ -123,69 +119,5 @@ class Socket {
 
 /// A connected pair of AF_UNIX stream sockets. **Python:** `socket.socketpair()`.
 std::pair<Socket, Socket> socketpair();
-
-// The loop's socket operations are EventLoop members (declared in event_loop.hpp,
-// defined in src/sockets.cpp): loop.getaddrinfo, sock_recv, sock_recv_into, sock_sendall,
-// sock_accept, sock_connect.
-
-namespace detail {
-/// The future an I/O wait parks on: embedded in its awaiter, never freed through its
-/// reference count (the awaiter owns it; see SleepFuture).
-struct IoFuture final : FutureBase {
-  IoFuture() : FutureBase(nullptr) {}
-};
-
-/// Waits until `fd` is readable (or writable) on the running loop: registers an embedded
-/// watcher, parks on an embedded future; the destructor unregisters both. A second
-/// waiter on the same descriptor and direction is refused (CPython silently replaces
-/// the first, which then never wakes).
-class FdWaitAwaiter {
- public:
-  FdWaitAwaiter(int fd, bool write) : fd_(fd), write_(write) {}
-  FdWaitAwaiter(const FdWaitAwaiter&) = delete;
-  FdWaitAwaiter& operator=(const FdWaitAwaiter&) = delete;
-  ~FdWaitAwaiter() {
-    if (!task_) return;
-    unpark(&fut_, task_);
-    if (loop_->fd_watcher(fd_, write_) == &w_) loop_->unwatch_fd(fd_, write_);
-  }
-  bool await_ready() const noexcept { return false; }
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
-    PromiseBase* t = h.promise().task_;
-    loop_ = &loop_of(t->loop_);
-    start();
-    task_ = t;
-    fut_.loop_ = t->loop_;
-    park_on(&fut_, h);
-  }
-  void await_resume() {
-    task_->rethrow_injected();
-    fut_.throw_if_error();
-  }
-
- private:
-  void start();  // registers w_ (throws if the direction is taken)
-  struct Watch : IoWatcher {
-    IoFuture* fut = nullptr;
-  };
-  static void on_ready(IoWatcher* w);
-  Watch w_;
-  IoFuture fut_;
-  EventLoop* loop_ = nullptr;
-  PromiseBase* task_ = nullptr;
-  int fd_;
-  bool write_;
-};
-
-/// `sockaddr_storage` for a numeric address; false if `addr.host` is not numeric.
-bool to_sockaddr(const Address& addr, sockaddr_storage& out, socklen_t& len);
-Address from_sockaddr(const sockaddr* sa);
-/// CPython `_ipaddr_info`: the address itself when `host` is numeric (no executor trip).
-std::optional<AddrInfo> ipaddr_info(const std::string& host, int port, int family, int type);
-/// CPython `_ensure_resolved`: ipaddr_info, else getaddrinfo.
-Coro<std::vector<AddrInfo>> ensure_resolved(std::string host, int port, int family, int type,
-                                            int flags = 0);
-}  // namespace detail
 
 }  // namespace asyncio

@@ -1,16 +1,17 @@
 #pragma once
 /// \file streams.hpp
 /// TCP streams: `open_connection`, `start_server`, `StreamReader`, `StreamWriter`,
-/// `Server` — CPython's `asyncio.streams` over the selector transport
-/// (`_SelectorSocketTransport` + `StreamReaderProtocol`), merged into one connection
-/// object per socket.
+/// `Server` — CPython's `asyncio.streams` over the selector transport. See
+/// docs/streams.md.
 ///
 /// A connection keeps its descriptor registered for reading while it is open and not
 /// paused (the transport reads ahead into the reader's buffer, pausing above twice the
 /// limit, as CPython); writes go straight to the socket, the rest is buffered and flushed
 /// when the socket is writable. Readiness callbacks are intrusive watchers inside the
 /// connection; read and drain waits park the task on a future embedded in the awaiter.
-/// See docs/streams.md.
+/// The machinery is in detail/: transport.hpp (`_SelectorSocketTransport`) and
+/// stream_conn.hpp (`StreamReaderProtocol` and the reader's buffer on top of it); the code
+/// in src/transport.cpp, src/streams.cpp and src/server.cpp.
 
 #include <coroutine>
 #include <cstddef>
@@ -31,16 +32,37 @@
 
 namespace asyncio {
 
-/// CPython `streams._DEFAULT_LIMIT`: 64 KiB.
+/// The default buffer and line limit of a stream: 64 KiB. **Python:**
+/// `asyncio.streams._DEFAULT_LIMIT`.
 inline constexpr std::size_t stream_default_limit = 64 * 1024;
+
+/// Options of `open_connection`. **Python:** its keyword arguments `limit=`, `family=`,
+/// `flags=`.
+struct StreamOptions {
+  std::size_t limit = stream_default_limit;  ///< `limit=`: line length and buffer limit
+  int family = 0;                            ///< `family=` (AF_UNSPEC)
+  int flags = 0;                             ///< `flags=` for getaddrinfo
+};
+/// Options of `start_server`. **Python:** its keyword arguments `limit=`, `family=`,
+/// `backlog=`, `reuse_address=`, `reuse_port=`, `start_serving=`.
+struct ServerOptions {
+  std::size_t limit = stream_default_limit;  ///< `limit=`
+  int family = 0;                            ///< `family=` (AF_UNSPEC)
+  int backlog = 100;                         ///< `backlog=`
+  bool reuse_address = true;                 ///< `reuse_address=` (True on POSIX)
+  bool reuse_port = false;                   ///< `reuse_port=`
+  bool start_serving = true;                 ///< `start_serving=`
+};
 
 class StreamReader;
 class StreamWriter;
 class Server;
 
+// What the handles hold by value; the rest of the machinery is in detail/.
 namespace detail {
-struct StreamConn;
-struct ServerState;
+struct StreamConn;   // detail/stream_conn.hpp
+struct ServerState;  // src/server.cpp
+struct StreamsAccess;
 void conn_add_user(StreamConn* c);
 void conn_drop_user(StreamConn* c);
 
@@ -65,70 +87,6 @@ class ConnRef {
 
  private:
   StreamConn* c_ = nullptr;
-};
-
-/// The type-erased `client_connected_cb` of a server: called once per connection.
-struct ClientCallback {
-  void* obj = nullptr;
-  Coro<void> (*call)(void* obj, StreamReader r, StreamWriter w) = nullptr;
-  void (*destroy)(void* obj) = nullptr;
-};
-
-template <class F>
-ClientCallback make_client_callback(F&& f);
-
-/// Awaiter of a read that needs more data (CPython `StreamReader._wait_for_data`).
-class DataWaitAwaiter {
- public:
-  DataWaitAwaiter(StreamConn* c, const char* func) : c_(c), func_(func) {}
-  DataWaitAwaiter(const DataWaitAwaiter&) = delete;
-  DataWaitAwaiter& operator=(const DataWaitAwaiter&) = delete;
-  ~DataWaitAwaiter();
-  bool await_ready();  // throws RuntimeError if another read is waiting
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
-    suspend();
-    park_on(&fut_, h);
-  }
-  void await_resume() {
-    task_->rethrow_injected();
-    fut_.throw_if_error();
-  }
-
- private:
-  void suspend();
-  StreamConn* c_;
-  const char* func_;
-  IoFuture fut_;
-  PromiseBase* task_ = nullptr;
-};
-
-/// Awaiter of `drain()` while writing is paused (CPython `FlowControlMixin._drain_helper`).
-class DrainAwaiter {
- public:
-  explicit DrainAwaiter(StreamConn* c) : c_(c) {}
-  DrainAwaiter(const DrainAwaiter&) = delete;
-  DrainAwaiter& operator=(const DrainAwaiter&) = delete;
-  ~DrainAwaiter();
-  bool await_ready();  // true when not paused; throws ConnectionResetError if lost
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
-    suspend();
-    park_on(&fut_, h);
-  }
-  void await_resume() {
-    if (!task_) return;
-    task_->rethrow_injected();
-    fut_.throw_if_error();
-  }
-
- private:
-  void suspend();
-  StreamConn* c_;
-  IoFuture fut_;
-  PromiseBase* task_ = nullptr;
 };
 }  // namespace detail
 
@@ -168,13 +126,13 @@ class StreamReader {
   std::size_t limit() const;
   /// Bytes buffered, not yet read. **Python:** `len(reader._buffer)`.
   std::size_t buffered() const;
+  /// False for a default-constructed (empty) handle. **Python:** none (C++ handles only).
   bool valid() const noexcept { return c_.get() != nullptr; }
 
-  explicit StreamReader(detail::StreamConn* c);  // adds a user reference
-  /// The connection (library internals). **Exceptions:** InvalidStateError when empty.
-  detail::StreamConn* conn_ptr() const;
-
  private:
+  friend struct detail::StreamsAccess;
+  explicit StreamReader(detail::StreamConn* c);  // adds a user reference
+  detail::StreamConn* conn_ptr() const;          // throws InvalidStateError when empty
   detail::ConnRef c_;
 };
 
@@ -228,34 +186,17 @@ class StreamWriter {
   /// `writer.transport.set_write_buffer_limits(high=None, low=None)`.
   void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
                                std::optional<std::size_t> low = std::nullopt);
-  /// The reader of the same connection. **Python:** `writer._reader`.
-  StreamReader reader() const { return c_.get() ? StreamReader(c_.get()) : StreamReader(); }
+  /// The reader of the same connection (empty for an empty handle). **Python:**
+  /// `writer._reader`.
+  StreamReader reader() const;
+  /// False for a default-constructed (empty) handle. **Python:** none (C++ handles only).
   bool valid() const noexcept { return c_.get() != nullptr; }
 
-  explicit StreamWriter(detail::StreamConn* c);  // adds a user reference
-  /// The connection (library internals). **Exceptions:** InvalidStateError when empty.
-  detail::StreamConn* conn_ptr() const;
-
  private:
+  friend struct detail::StreamsAccess;
+  explicit StreamWriter(detail::StreamConn* c);  // adds a user reference
+  detail::StreamConn* conn_ptr() const;          // throws InvalidStateError when empty
   detail::ConnRef c_;
-};
-
-/// Options of `open_connection`. **Python:** its keyword arguments `limit=`, `family=`,
-/// `flags=`.
-struct StreamOptions {
-  std::size_t limit = stream_default_limit;  ///< `limit=`: line length and buffer limit
-  int family = 0;                            ///< `family=` (AF_UNSPEC)
-  int flags = 0;                             ///< `flags=` for getaddrinfo
-};
-/// Options of `start_server`. **Python:** its keyword arguments `limit=`, `family=`,
-/// `backlog=`, `reuse_address=`, `reuse_port=`, `start_serving=`.
-struct ServerOptions {
-  std::size_t limit = stream_default_limit;  ///< `limit=`
-  int family = 0;                            ///< `family=` (AF_UNSPEC)
-  int backlog = 100;                         ///< `backlog=`
-  bool reuse_address = true;                 ///< `reuse_address=` (True on POSIX)
-  bool reuse_port = false;                   ///< `reuse_port=`
-  bool start_serving = true;                 ///< `start_serving=`
 };
 
 /// A listening server. `close()` stops listening (connections already accepted go on);
@@ -307,11 +248,10 @@ class Server {
   template <class Body>
   auto run(Body body);
 
-  explicit Server(detail::ServerState* s) : s_(s) {}  // adopts a reference
-  detail::ServerState* state() const noexcept { return s_; }
-
  private:
-  detail::ServerState& st() const;
+  friend struct detail::StreamsAccess;
+  explicit Server(detail::ServerState* s) : s_(s) {}  // adopts a reference
+  detail::ServerState& st() const;                    // throws InvalidStateError when empty
   detail::ServerState* s_ = nullptr;
 };
 
@@ -319,14 +259,9 @@ class Server {
 /// skip it), trying each address in turn. **Exceptions:** ConnectionRefusedError("[Errno
 /// 111] Connect call failed ('127.0.0.1', 1)"), gaierror, OSError("Multiple exceptions:
 /// ...") when addresses fail differently; std::invalid_argument("Limit cannot be <= 0").
-/// **Python:** `await asyncio.open_connection(host,
-/// port, limit=)`.
+/// **Python:** `await asyncio.open_connection(host, port, limit=)`.
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
                                                             StreamOptions opts = {});
-
-namespace detail {
-Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o);
-}
 
 /// Listens on `host`:`port` ("" = every interface; port 0 = any free port, see
 /// `server.sockets()[0].getsockname()`), and for each connection calls
@@ -338,14 +273,18 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
 /// **Python:** `await asyncio.start_server(client_connected_cb, host, port, limit=, ...)`.
 template <class F>
 Coro<Server> start_server(F client_connected_cb, std::string host, int port,
-                          ServerOptions opts = {}) {
-  return detail::start_server_impl(detail::make_client_callback(std::move(client_connected_cb)),
-                                   std::move(host), port, opts);
-}
+                          ServerOptions opts = {});
 
 // --- implementation ------------------------------------------------------------------------
 
 namespace detail {
+/// The type-erased `client_connected_cb` of a server: called once per connection.
+struct ClientCallback {
+  void* obj = nullptr;
+  Coro<void> (*call)(void* obj, StreamReader r, StreamWriter w) = nullptr;
+  void (*destroy)(void* obj) = nullptr;
+};
+
 template <class F>
 ClientCallback make_client_callback(F&& f) {
   using D = std::decay_t<F>;
@@ -359,6 +298,8 @@ ClientCallback make_client_callback(F&& f) {
   cb.destroy = [](void* o) { delete static_cast<D*>(o); };
   return cb;
 }
+
+Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o);
 
 template <class Body>
 auto server_body(Body& body, Server& s) {
@@ -396,6 +337,12 @@ Coro<R> server_run(Server s, Body body) {
   }
 }
 }  // namespace detail
+
+template <class F>
+Coro<Server> start_server(F client_connected_cb, std::string host, int port, ServerOptions opts) {
+  return detail::start_server_impl(detail::make_client_callback(std::move(client_connected_cb)),
+                                   std::move(host), port, opts);
+}
 
 template <class Body>
 auto Server::run(Body body) {

@@ -1,0 +1,96 @@
+#pragma once
+// The machinery behind sockets.hpp, shared by the socket, transport, stream and server
+// sources: the future an I/O wait parks on, waiting for one descriptor, the one conversion
+// between kernel socket addresses and `Address`, and CPython's resolution shortcut
+// (`base_events._ipaddr_info`, `_ensure_resolved`). Defined in src/sockets.cpp.
+
+#include <sys/socket.h>
+
+#include <coroutine>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asyncio/coro.hpp"
+#include "asyncio/event_loop.hpp"
+#include "asyncio/sockets.hpp"
+
+namespace asyncio::detail {
+
+/// The future an I/O wait parks on: embedded in its awaiter, never freed through its
+/// reference count (the awaiter owns it; see SleepFuture).
+struct IoFuture final : FutureBase {
+  IoFuture() : FutureBase(nullptr) {}
+};
+
+/// Waits until `fd` is readable (or writable) on the running loop: registers an embedded
+/// watcher, parks on an embedded future; the destructor unregisters both. A second
+/// waiter on the same descriptor and direction is refused (CPython silently replaces
+/// the first, which then never wakes).
+class FdWaitAwaiter {
+ public:
+  FdWaitAwaiter(int fd, bool write) : fd_(fd), write_(write) {}
+  FdWaitAwaiter(const FdWaitAwaiter&) = delete;
+  FdWaitAwaiter& operator=(const FdWaitAwaiter&) = delete;
+  ~FdWaitAwaiter() {
+    if (!task_) return;
+    unpark(&fut_, task_);
+    if (loop_->fd_watcher(fd_, write_) == &w_) loop_->unwatch_fd(fd_, write_);
+  }
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> h) {
+    PromiseBase* t = h.promise().task_;
+    loop_ = &loop_of(t->loop_);
+    start();
+    task_ = t;
+    fut_.loop_ = t->loop_;
+    park_on(&fut_, h);
+  }
+  void await_resume() {
+    task_->rethrow_injected();
+    fut_.throw_if_error();
+  }
+
+ private:
+  void start();  // registers w_ (throws if the direction is taken)
+  struct Watch : IoWatcher {
+    IoFuture* fut = nullptr;
+  };
+  static void on_ready(IoWatcher* w);
+  Watch w_;
+  IoFuture fut_;
+  EventLoop* loop_ = nullptr;
+  PromiseBase* task_ = nullptr;
+  int fd_;
+  bool write_;
+};
+
+/// `Address` of a kernel address: the one place one is made (getaddrinfo's results, the
+/// peer of accept, getsockname, getpeername). AF_UNIX: empty host, as Python's '' for an
+/// unnamed socket.
+Address from_sockaddr(const sockaddr* sa);
+
+/// A kernel socket address: storage big enough for any family, and its length (in: the
+/// room, out: the size the kernel wrote). The other direction of `from_sockaddr`.
+struct SockAddr {
+  sockaddr_storage storage{};
+  socklen_t len = sizeof storage;
+  sockaddr* get() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
+  const sockaddr* get() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
+  /// Sets this to `addr` ("" is the IPv4 wildcard); false if `addr.host` is not numeric.
+  bool assign(const Address& addr);
+  Address address() const { return from_sockaddr(get()); }
+};
+
+/// `fd`'s own address (`peer` false: getsockname) or its peer's (getpeername); nullopt,
+/// with errno set, when the call fails.
+std::optional<Address> socket_name(int fd, bool peer);
+
+/// CPython `_ipaddr_info`: the address itself when `host` is numeric (no executor trip).
+std::optional<AddrInfo> ipaddr_info(const std::string& host, int port, int family, int type);
+/// CPython `_ensure_resolved`: ipaddr_info, else getaddrinfo.
+Coro<std::vector<AddrInfo>> ensure_resolved(std::string host, int port, int family, int type,
+                                            int flags = 0);
+
+}  // namespace asyncio::detail

@@ -1,0 +1,198 @@
+#pragma once
+// The socket transport: CPython `selector_events._SelectorSocketTransport` (with its bases
+// `_SelectorTransport` and `transports._FlowControlMixin`), defined in src/transport.cpp.
+//
+// A transport owns a connected, non-blocking stream socket: it reads ahead while it is
+// not paused, writes at once what the socket takes and buffers the rest, and tells its
+// protocol what happened through a `ProtocolOps` table (CPython `asyncio.Protocol`'s
+// methods). The transport knows nothing of what the protocol does with it: streams
+// (detail/stream_conn.hpp, CPython `StreamReaderProtocol`) are one protocol on top.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "asyncio/detail/intrusive_list.hpp"
+#include "asyncio/detail/loop_core.hpp"
+#include "asyncio/event_loop.hpp"
+#include "asyncio/sockets.hpp"
+
+namespace asyncio::detail {
+
+/// A byte buffer with a read offset: appends at the end, consumes at the front, and moves
+/// the live bytes down only when the tail is too short. A transport's write buffer and a
+/// stream reader's read buffer (CPython: a `bytearray` / a deque of `bytes`).
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  ~ByteBuffer() { std::free(p_); }
+  std::size_t size() const { return e_ - b_; }
+  bool empty() const { return e_ == b_; }
+  const char* data() const { return p_ + b_; }
+  std::string_view view() const { return {p_ + b_, e_ - b_}; }
+  void append(const char* d, std::size_t n) {
+    if (cap_ - e_ < n) make_room(n);
+    std::memcpy(p_ + e_, d, n);
+    e_ += n;
+  }
+  void consume(std::size_t n) {
+    b_ += n;
+    if (b_ == e_) b_ = e_ = 0;
+  }
+  std::string take(std::size_t n) {
+    std::string out(data(), n);
+    consume(n);
+    return out;
+  }
+  void clear() {
+    b_ = e_ = 0;
+    if (cap_ > 1024 * 1024) {  // do not keep a huge buffer around
+      std::free(p_);
+      p_ = nullptr;
+      cap_ = 0;
+    }
+  }
+
+ private:
+  void make_room(std::size_t n);
+  char* p_ = nullptr;
+  std::size_t b_ = 0, e_ = 0, cap_ = 0;
+};
+
+/// What a transport calls on its protocol: CPython `asyncio.Protocol`'s methods, as plain
+/// functions of the protocol object (one indirect call per event, like the loop's own
+/// `IoWatcher` dispatch; no virtual call). There is no `connection_made`: the protocol is
+/// set up before its transport is created.
+struct ProtocolOps {
+  /// `data_received(data)`: `n > 0` bytes read (valid only during the call).
+  void (*data_received)(void* protocol, const char* data, std::size_t n);
+  /// `eof_received()`: the peer shut its write side. True keeps the transport open
+  /// (half-closed: it stops reading, writing goes on); false closes it.
+  bool (*eof_received)(void* protocol);
+  /// `pause_writing()`: the write buffer went over the high-water mark.
+  void (*pause_writing)(void* protocol);
+  /// `resume_writing()`: after a pause, the buffer went down to the low-water mark.
+  void (*resume_writing)(void* protocol);
+  /// `connection_lost(exc)`: the last call; `exc` null for a close or EOF. The socket is
+  /// closed right after it returns.
+  void (*connection_lost)(void* protocol, std::exception_ptr exc);
+  /// The last reference on the transport went: free the object that holds it (no CPython
+  /// equivalent: the garbage collector).
+  void (*destroy)(void* protocol);
+};
+
+/// How a transport appears in the exception handler's context (CPython: its repr there).
+inline constexpr const char* transport_repr = "<_SelectorSocketTransport>";
+
+/// CPython `FlowControlMixin`'s default high-water mark (the low one is a quarter of it).
+inline constexpr std::size_t default_high_water = 64 * 1024;
+
+struct ServerState;
+/// Tag of a transport's link in its server's list of clients (`ServerState::clients`).
+struct ServerClientTag {};
+
+/// One connected stream socket (CPython `_SelectorSocketTransport`).
+///
+/// Ownership: the memory belongs to the protocol object that embeds the transport (freed
+/// by `ops->destroy` when `refs` reaches 0). `refs` counts: the open transport's own
+/// reference (`open_ref`: CPython's loop holding the transport through its selector and
+/// queued callbacks), taken at creation and dropped once, when the socket is closed
+/// (`transport_finalize`, CPython `_call_connection_lost`); and whatever references the
+/// protocol layer takes (`transport_add_ref` / `transport_release`: stream handles, a
+/// server's client-task callback). The transport holds one reference on `server` from
+/// `transport_init` until `transport_finalize` (CPython `server._attach` / `_detach`),
+/// and is linked into its list of clients meanwhile.
+///
+/// Invariants (while `fd >= 0`): the descriptor is registered for reading iff
+/// `!closing && !reading_paused && !eof_read`, for writing iff `!write_buffer.empty()`;
+/// `protocol_paused` iff `pause_writing()` was called and `resume_writing()` not since.
+/// `lost == 0` until the loss is decided (`close` with nothing to flush, `_force_close`,
+/// the loop closing); from then on nothing is sent and `connection_lost` is queued or run.
+struct SocketTransport : ListHook<ServerClientTag> {
+  struct Watch : IoWatcher {
+    SocketTransport* t = nullptr;
+  };
+  struct Hook : CloseHook {
+    SocketTransport* t = nullptr;
+  };
+
+  EventLoop* loop = nullptr;
+  int fd = -1;                                ///< CPython `_sock_fd`; -1 once the socket is closed
+  const ProtocolOps* ops = nullptr;           ///< CPython `_protocol`: its methods ...
+  void* protocol = nullptr;                   ///< ... and the object they are called on
+  ServerState* server = nullptr;              ///< CPython `_server`: attached until closed
+  std::optional<Address> peername, sockname;  ///< CPython `_extra` (get_extra_info)
+
+  // Lifetime (see above).
+  std::uint32_t refs = 1;
+  bool open_ref = true;  ///< the open transport's own reference is still held
+
+  // Reading.
+  bool reading_paused = false;  ///< CPython `_paused`: pause_reading() was called
+  bool eof_read = false;        ///< read the peer's EOF: never registered for reading again
+
+  // Writing (CPython `_buffer`, `_high_water`, `_low_water`, `_protocol_paused`, `_eof`).
+  ByteBuffer write_buffer;
+  std::size_t high_water = default_high_water, low_water = default_high_water / 4;
+  bool protocol_paused = false;  ///< pause_writing() was called, resume_writing() not since
+  bool eof_requested = false;    ///< write_eof() was called: SHUT_WR once the buffer is empty
+
+  // Closing.
+  bool closing = false;  ///< CPython `_closing`: close() or abort() was called
+  /// CPython `_conn_lost`: 0 while connected, non-zero once the loss is decided; each
+  /// write after that adds one (CPython logs from the 5th).
+  int lost = 0;
+  std::exception_ptr lost_exc;  ///< the exception of the queued connection_lost
+
+  Watch read_watch, write_watch;
+  Hook close_hook;  ///< closes the socket if the loop closes first
+
+  SocketTransport() = default;
+  SocketTransport(const SocketTransport&) = delete;
+  SocketTransport& operator=(const SocketTransport&) = delete;
+  ~SocketTransport() { LoopCore::unlink_close_hook(&close_hook); }
+};
+
+/// Starts transport `t` on `sock` (taken over: non-blocking, TCP_NODELAY for TCP): records
+/// the addresses, registers for reading, links the loop's close hook, attaches to
+/// `server` if any. On an exception the socket is closed and `t` is left unregistered.
+void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const ProtocolOps* ops,
+                    void* protocol, ServerState* server);
+
+inline void transport_add_ref(SocketTransport* t) { t->refs++; }
+inline void transport_release(SocketTransport* t) {
+  if (--t->refs == 0) t->ops->destroy(t->protocol);
+}
+
+/// CPython `write(data)`: sends what the socket takes now, buffers the rest.
+/// **Exceptions:** RuntimeError("Cannot call write() after write_eof()").
+void transport_write(SocketTransport* t, std::string_view data);
+/// CPython `write_eof()`.
+void transport_write_eof(SocketTransport* t);
+/// CPython `set_write_buffer_limits(high, low)` (already validated).
+void transport_set_write_buffer_limits(SocketTransport* t, std::size_t high, std::size_t low);
+/// CPython `pause_reading()` / `resume_reading()`.
+void transport_pause_reading(SocketTransport* t);
+void transport_resume_reading(SocketTransport* t);
+/// CPython `close()`: stops reading; connection_lost once the buffer is flushed.
+void transport_close(SocketTransport* t);
+/// CPython `_force_close(exc)` (`abort()` is `_force_close(None)`).
+void transport_force_close(SocketTransport* t, std::exception_ptr exc);
+/// The loop is closing (or closed): no callback can run any more; closes the socket now,
+/// without telling the protocol.
+void transport_close_now(SocketTransport* t);
+
+/// Server side of `transport_init` / `transport_finalize` (src/server.cpp): CPython
+/// `Server._attach(transport)` / `_detach(transport)`.
+void server_attach(ServerState* s, SocketTransport* t);
+void server_detach(ServerState* s, SocketTransport* t);
+
+}  // namespace asyncio::detail
