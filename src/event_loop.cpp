@@ -443,4 +443,3 @@ std::unique_ptr<EventLoop> new_event_loop() { return std::make_unique<EventLoop>
 void set_event_loop(EventLoop* loop) { tl_current_loop = loop; }
 
 }  // namespace asyncio
-

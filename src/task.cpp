@@ -2,13 +2,14 @@
 // task, its repr and destruction diagnostics, current_task and all_tasks. The task itself
 // (fields, step, wake-up, park, cancel): include/asyncio/detail/task_state.hpp.
 
+#include "asyncio/task.hpp"
+
 #include <iostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "asyncio/event_loop.hpp"
-#include "asyncio/task.hpp"
 
 namespace asyncio {
 namespace detail {

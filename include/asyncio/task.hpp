@@ -83,9 +83,7 @@ class Task : public Future<T> {
 
  private:
   explicit Task(detail::FutureBase* s) noexcept : Future<T>(s) {}
-  detail::TaskState& task_state() const {
-    return static_cast<detail::TaskState&>(this->state());
-  }
+  detail::TaskState& task_state() const { return static_cast<detail::TaskState&>(this->state()); }
 };
 
 namespace detail {

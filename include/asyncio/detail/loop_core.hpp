@@ -84,9 +84,9 @@ class LoopCore {
   /// Takes `h` out of its loop's close hooks; a no-op when it is not linked.
   static void unlink_close_hook(CloseHook* h) { h->unlink(); }
 
-  bool eager_tasks_ = false;            ///< the eager task factory is installed (R66)
-  std::uint64_t callback_seq_ = 0;      ///< numbers done-callback registrations (wait's observers)
-  TaskState* current_task_ = nullptr;   ///< the task whose step is running, else null
+  bool eager_tasks_ = false;           ///< the eager task factory is installed (R66)
+  std::uint64_t callback_seq_ = 0;     ///< numbers done-callback registrations (wait's observers)
+  TaskState* current_task_ = nullptr;  ///< the task whose step is running, else null
   /// Unfinished tasks, oldest first: the loop's strong references (CPython
   /// `_scheduled_tasks`). Linked and unlinked only by link_task / unlink_task
   /// (task_state.hpp), emptied by close().

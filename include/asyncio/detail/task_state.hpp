@@ -92,10 +92,10 @@ struct TaskState : FutureBase, ListHook<LoopTasksTag> {
   const char* coro_name_ = "";  ///< the coroutine function's name (repr, "never awaited")
   std::uint32_t num_cancels_requested_ = 0;  ///< CPython `_num_cancels_requested`
   // One byte of flags (bit-fields keep the promise, hence every task, 8 bytes smaller).
-  bool must_cancel_ : 1 = false;          ///< CPython `_must_cancel`
-  bool log_destroy_pending_ : 1 = true;   ///< CPython `_log_destroy_pending`
-  bool started_ : 1 = false;              ///< the body began (CoroPromise's initial awaiter)
-  bool body_done_ : 1 = false;            ///< at its final suspend point (handle.done())
+  bool must_cancel_ : 1 = false;         ///< CPython `_must_cancel`
+  bool log_destroy_pending_ : 1 = true;  ///< CPython `_log_destroy_pending`
+  bool started_ : 1 = false;             ///< the body began (CoroPromise's initial awaiter)
+  bool body_done_ : 1 = false;           ///< at its final suspend point (handle.done())
 
   std::string task_name() const { return name_ ? *name_ : "Task-" + std::to_string(task_id_); }
 
@@ -124,8 +124,7 @@ inline void unlink_task(TaskState* t) { IntrusiveList<TaskState, LoopTasksTag>::
 
 /// Binds `t` (whose coroutine is `h`) to `loop` as a task: name, the loop's strong
 /// reference plus the returned handle's (refs_ = 2), and a place in the loop's list.
-inline void task_init(TaskState* t, LoopCore* loop, std::coroutine_handle<> h,
-                      std::string&& name) {
+inline void task_init(TaskState* t, LoopCore* loop, std::coroutine_handle<> h, std::string&& name) {
   t->loop_ = loop;
   t->kind_ = FutureKind::task;
   t->resume_ = h;
