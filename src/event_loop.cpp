@@ -1,8 +1,9 @@
-// EventLoop: iteration, poller, lifecycle, diagnostics. See event_loop.hpp.
+// EventLoop: iteration, poller, lifecycle, exception handler; the functions that find a
+// loop. See event_loop.hpp. (Tasks: src/task.cpp; futures: src/future.cpp; the runner:
+// src/runners.cpp; exceptions: src/exceptions.cpp.)
 
 #include "asyncio/event_loop.hpp"
 
-#include <cxxabi.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -10,15 +11,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <system_error>
-#include <typeinfo>
-
-#include "asyncio/gather.hpp"
-#include "asyncio/wait.hpp"
 
 namespace asyncio {
 
@@ -38,7 +34,15 @@ std::vector<const detail::LoopCore*>& live_loops() {
   return *loops;
 }
 
-bool loop_alive(const detail::LoopCore* loop) {
+constexpr double kClockResolution = 1e-9;        // time.get_clock_info('monotonic').resolution
+constexpr double kMaximumSelectTimeout = 86400;  // base_events.MAXIMUM_SELECT_TIMEOUT
+constexpr std::size_t kMinScheduledTimerHandles = 100;
+
+}  // namespace
+
+namespace detail {
+
+bool loop_alive(const LoopCore* loop) {
   if (!loop) return false;
   std::lock_guard<std::mutex> lock(g_loops_mutex);
   auto& loops = live_loops();
@@ -50,173 +54,13 @@ bool env_debug() {
   return v && *v && std::strcmp(v, "0") != 0;
 }
 
-constexpr double kClockResolution = 1e-9;        // time.get_clock_info('monotonic').resolution
-constexpr double kMaximumSelectTimeout = 86400;  // base_events.MAXIMUM_SELECT_TIMEOUT
-constexpr std::size_t kMinScheduledTimerHandles = 100;
-
-std::string demangle(const char* name) {
-  int status = 0;
-  char* s = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-  std::string out = status == 0 && s ? s : name;
-  std::free(s);
-  return out;
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-}  // namespace
-
-std::exception_ptr make_os_error(int err, const std::string& msg) {
-  const std::string text = msg.empty() ? std::string(std::strerror(err)) : msg;
-  switch (err) {
-    case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-    case EWOULDBLOCK:
-#endif
-    case EINPROGRESS:
-    case EALREADY:
-      return std::make_exception_ptr(BlockingIOError(err, text));
-    case EPIPE:
-    case ESHUTDOWN:
-      return std::make_exception_ptr(BrokenPipeError(err, text));
-    case ECONNABORTED:
-      return std::make_exception_ptr(ConnectionAbortedError(err, text));
-    case ECONNREFUSED:
-      return std::make_exception_ptr(ConnectionRefusedError(err, text));
-    case ECONNRESET:
-      return std::make_exception_ptr(ConnectionResetError(err, text));
-    case ETIMEDOUT:
-      return std::make_exception_ptr(TimeoutError(err, text));
-    default:
-      return std::make_exception_ptr(OSError(err, text));
-  }
-}
-
-void throw_os_error(int err, const std::string& msg) {
-  std::rethrow_exception(make_os_error(err, msg));
-}
-
-namespace detail {
-
-std::string describe_exception(const std::exception_ptr& e) {
-  if (!e) return "None";
-  try {
-    std::rethrow_exception(e);
-  } catch (const CancelledError& c) {
-    return c.message().empty() ? "CancelledError()" : "CancelledError(" + quote(c.message()) + ")";
-  } catch (const InvalidStateError& x) {
-    return "InvalidStateError(" + quote(x.what()) + ")";
-  } catch (const asyncio::TimeoutError& x) {
-    return std::string("TimeoutError(") + (*x.what() ? quote(x.what()) : "") + ")";
-  } catch (const OSError& x) {
-    std::string name = demangle(typeid(x).name());
-    if (name.rfind("asyncio::", 0) == 0) name = name.substr(9);
-    if (x.errnum() != 0)
-      return name + "(" + std::to_string(x.errnum()) + ", " + quote(x.strerror()) + ")";
-    return name + "(" + quote(x.what()) + ")";
-  } catch (const asyncio::RuntimeError& x) {
-    return "RuntimeError(" + quote(x.what()) + ")";
-  } catch (const std::invalid_argument& x) {
-    return "ValueError(" + quote(x.what()) + ")";
-  } catch (const std::exception& x) {
-    return demangle(typeid(x).name()) + "(" + quote(x.what()) + ")";
-  } catch (...) {
-    return "unknown exception";
-  }
-}
-
-std::string task_repr(PromiseBase* t) {
-  std::string state = t->state_ == FutureState::pending     ? "pending"
-                      : t->state_ == FutureState::cancelled ? "cancelled"
-                                                            : "finished";
-  std::string out =
-      "<Task " + state + " name=" + quote(t->task_name()) + " coro=<" + t->coro_name_ + "()>";
-  if (t->state_ == FutureState::finished && t->exc_)
-    out += " exception=" + describe_exception(t->exc_);
-  return out + ">";
-}
-
-std::string future_repr(FutureBase* f) {
-  if (f->is_task()) return task_repr(static_cast<PromiseBase*>(f));
-  std::string state = f->state_ == FutureState::pending     ? "pending"
-                      : f->state_ == FutureState::cancelled ? "cancelled"
-                                                            : "finished";
-  std::string out = "<Future " + state;
-  if (f->state_ == FutureState::finished && f->exc_)
-    out += " exception=" + describe_exception(f->exc_);
-  return out + ">";
-}
-
-void log_never_awaited(PromiseBase* p) {
-  EventLoop* loop = tl_running_loop ? tl_running_loop : tl_current_loop;
-  bool debug = loop ? loop->get_debug() : env_debug();
-  if (!debug) return;
-  ExceptionContext ctx{
-      "RuntimeWarning: coroutine " + quote(p->coro_name_) + " was never awaited", nullptr, {}};
-  if (loop && !loop->is_closed()) {
-    loop->call_exception_handler(ctx);
-  } else {
-    std::cerr << ctx.message << "\n";
-  }
-}
+EventLoop* get_running_loop_or_null() { return tl_running_loop; }
+EventLoop* get_event_loop_or_null() { return tl_running_loop ? tl_running_loop : tl_current_loop; }
 
 EventLoop& loop_of(LoopCore* core) { return *static_cast<EventLoop*>(core); }
 
 void report_callback_exception(LoopCore* loop, std::exception_ptr e, const char* what) {
   loop->call_exception_handler({std::string("Exception in callback ") + what, std::move(e), {}});
-}
-
-void FutureBase::last_release() {
-  if (log_traceback_ && exc_ && loop_alive(loop_)) {
-    const char* kind = kind_ == FutureKind::task        ? "Task"
-                       : kind_ == FutureKind::gathering ? "_GatheringFuture"
-                                                        : "Future";
-    loop_->call_exception_handler(
-        {std::string(kind) + " exception was never retrieved", exc_, future_repr(this)});
-  }
-  if (kind_ == FutureKind::task && state_ == FutureState::pending) {
-    auto* t = static_cast<PromiseBase*>(this);
-    if (t->log_destroy_pending_ && loop_alive(loop_) && loop_->get_debug())
-      loop_->call_exception_handler(
-          {"Task was destroyed but it is pending!", nullptr, task_repr(t)});
-  }
-  for (std::uint32_t i = 0; i < callbacks_.size(); ++i)
-    callbacks_[i].fn(callbacks_[i].ctx, this, Op::forget);
-  callbacks_.clear();
-  ops_->destroy(this);
-}
-
-void task_finish(PromiseBase* t) {
-  if (t->exc_) {
-    if (is_cancelled_error(t->exc_)) {
-      // CPython: `self._cancelled_exc = exc; super().cancel()` — message None (R27).
-      CancelInfo& ci = t->cancel_info();
-      ci.saved_exc = std::exchange(t->exc_, nullptr);
-      ci.message.clear();
-      t->state_ = FutureState::cancelled;
-      t->schedule_callbacks();
-    } else {
-      t->state_ = FutureState::finished;
-      t->log_traceback_ = true;
-      t->schedule_callbacks();
-    }
-  } else if (t->must_cancel_) {
-    // Cancel requested during the final step: "cancel at end" (test_cancel_at_end).
-    t->must_cancel_ = false;
-    t->state_ = FutureState::cancelled;
-    t->schedule_callbacks();
-  } else {
-    t->state_ = FutureState::finished;
-    t->schedule_callbacks();
-  }
-  // Drop the loop's strong reference.
-  LoopCore* loop = t->loop_;
-  if (t->prev_task_)
-    t->prev_task_->next_task_ = t->next_task_;
-  else if (loop->tasks_head_ == t)
-    loop->tasks_head_ = t->next_task_;
-  if (t->next_task_) t->next_task_->prev_task_ = t->prev_task_;
-  t->prev_task_ = t->next_task_ = nullptr;
-  t->release();
 }
 
 LoopCore& running_loop_core() { return get_running_loop(); }
@@ -242,8 +86,8 @@ void LoopCore::check_closed() const {
   if (closed_) throw RuntimeError("Event loop is closed");
 }
 
-void HandleState::run_item(void* a, void*, Op op) {
-  auto* s = static_cast<HandleState*>(a);
+void HandleState::run_item(void* ctx, void*, Op op) {
+  auto* s = static_cast<HandleState*>(ctx);
   if (op == Op::run && !s->cancelled.load(std::memory_order_relaxed)) {
     try {
       s->invoke(s);
@@ -255,55 +99,8 @@ void HandleState::run_item(void* a, void*, Op op) {
 }
 
 void run_until_complete_cb(void* loop, void* fut, Op op) {
-  auto* f = static_cast<FutureBase*>(fut);
+  CallbackRef ref(fut, op);
   if (op == Op::run) static_cast<EventLoop*>(loop)->stop();
-  if (op != Op::forget) f->release();
-}
-
-void run_check_not_running() {
-  if (tl_running_loop)
-    throw RuntimeError("asyncio.run() cannot be called from a running event loop");
-}
-
-RunScope::RunScope(EventLoop& l) : loop(l) { set_event_loop(&l); }
-RunScope::~RunScope() {
-  set_event_loop(nullptr);
-  loop.close();
-}
-
-namespace {
-Coro<void> shutdown_step() { co_return; }
-}  // namespace
-
-// CPython Runner.close(): _cancel_all_tasks, then shutdown_asyncgens() and
-// shutdown_default_executor(), each run as a task by run_until_complete (two more tasks,
-// two more iterations each — callbacks still queued get to run, as in CPython).
-void run_shutdown(EventLoop& loop) {
-  if (loop.is_closed()) return;
-  try {
-    std::vector<AnyTask> to_cancel;
-    for (PromiseBase* t = loop.tasks_head_; t; t = t->next_task_) {
-      t->add_ref();
-      to_cancel.push_back(AnyTask::adopt_ref(t));
-    }
-    if (!to_cancel.empty()) {
-      std::reverse(to_cancel.begin(), to_cancel.end());
-      for (auto& t : to_cancel) t.cancel();
-      loop.run_until_complete(gather(return_exceptions, to_cancel));
-      for (auto& t : to_cancel) {
-        if (t.cancelled()) continue;
-        if (auto e = t.exception())
-          loop.call_exception_handler({"unhandled exception during asyncio.run() shutdown", e,
-                                       task_repr(static_cast<PromiseBase*>(t.state_ptr()))});
-      }
-    }
-    loop.run_until_complete(shutdown_step());  // loop.shutdown_asyncgens()
-    // constants.THREAD_JOIN_TIMEOUT; without a default executor, as trivial as the above.
-    loop.run_until_complete(loop.shutdown_default_executor(300.0));
-  } catch (...) {
-    loop.call_exception_handler(
-        {"error during asyncio.run() shutdown", std::current_exception(), {}});
-  }
 }
 
 }  // namespace detail
@@ -313,7 +110,7 @@ void run_shutdown(EventLoop& loop) {
 EventLoop::EventLoop() : EventLoop(Options{}) {}
 
 EventLoop::EventLoop(Options opts) {
-  debug_ = opts.debug || env_debug();
+  debug_ = opts.debug || detail::env_debug();
   virtual_time_ = opts.virtual_time;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
@@ -421,7 +218,7 @@ void EventLoop::run_once() {
   std::size_t ntodo = ready_.size();
   while (ntodo--) {
     detail::ReadyItem item = ready_.pop();
-    item.fn(item.a, item.b, detail::Op::run);
+    item.fn(item.ctx, item.arg, detail::Op::run);
   }
 }
 
@@ -570,7 +367,7 @@ void EventLoop::close() {
   }
   while (!ready_.empty()) {
     detail::ReadyItem item = ready_.pop();
-    item.fn(item.a, item.b, detail::Op::discard);
+    item.fn(item.ctx, item.arg, detail::Op::discard);
   }
   timers_.clear([](detail::TimerNode* n) { n->fire(n, nullptr, detail::Op::discard); });
   // Registrations made with add_reader/add_writer die with the loop; the library's own
@@ -589,24 +386,21 @@ void EventLoop::close() {
   }
   for (auto* s : items) s->release();
   // Detach gathers from children that can never finish now (breaks reference cycles).
-  while (detail::CloseHook* h = close_hooks_.next) {
-    unlink_close_hook(h);
-    h->fn(h);
-  }
+  while (detail::CloseHook* h = close_hooks_.pop_front()) h->fn(h);
   // Release the loop's references to unfinished tasks, oldest first. Frames nobody else
   // holds are destroyed now (their destructors run; debug logs "destroyed but pending").
-  std::vector<detail::PromiseBase*> pending;
-  for (detail::PromiseBase* t = tasks_head_; t; t = t->next_task_) pending.push_back(t);
-  // Their done callbacks can never run now: drop them, releasing what they hold (this
-  // breaks reference cycles such as shield's inner <-> outer).
-  for (auto* t : pending) {
+  std::vector<detail::TaskState*> pending;
+  for (detail::TaskState& t : tasks_) pending.push_back(&t);
+  // Their done callbacks can never run now: drop them, newest task first, releasing what
+  // they hold (this breaks reference cycles such as shield's inner <-> outer).
+  for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+    detail::TaskState* t = *it;
     for (std::uint32_t i = 0; i < t->callbacks_.size(); ++i)
       t->callbacks_[i].fn(t->callbacks_[i].ctx, t, detail::Op::forget);
     t->callbacks_.clear();
   }
-  tasks_head_ = nullptr;
-  for (auto* t : pending) t->prev_task_ = t->next_task_ = nullptr;
-  for (auto it = pending.rbegin(); it != pending.rend(); ++it) (*it)->release();
+  tasks_.clear();
+  for (detail::TaskState* t : pending) t->release();
   if (event_fd_ >= 0) ::close(event_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
   event_fd_ = epoll_fd_ = -1;
@@ -637,11 +431,9 @@ EventLoop& get_running_loop() {
 
 EventLoop& get_event_loop() {
   if (tl_running_loop) return *tl_running_loop;
-  if (!tl_current_loop || tl_current_loop->is_closed()) {
-    if (!tl_current_loop) {
-      tl_default_loop = new_event_loop();
-      tl_current_loop = tl_default_loop.get();
-    }
+  if (!tl_current_loop) {
+    tl_default_loop = new_event_loop();
+    tl_current_loop = tl_default_loop.get();
   }
   return *tl_current_loop;
 }
@@ -650,26 +442,4 @@ std::unique_ptr<EventLoop> new_event_loop() { return std::make_unique<EventLoop>
 
 void set_event_loop(EventLoop* loop) { tl_current_loop = loop; }
 
-AnyTask current_task() {
-  EventLoop& loop = get_running_loop();
-  if (!loop.current_task_) return AnyTask();
-  loop.current_task_->add_ref();
-  return AnyTask::adopt_ref(loop.current_task_);
-}
-
-std::vector<AnyTask> all_tasks() {
-  EventLoop& loop = get_running_loop();
-  std::vector<AnyTask> out;
-  for (detail::PromiseBase* t = loop.tasks_head_; t; t = t->next_task_) {
-    t->add_ref();
-    out.push_back(AnyTask::adopt_ref(t));
-  }
-  std::reverse(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace asyncio
-
-namespace asyncio::detail {
-std::string return_when_repr(ReturnWhen rw) { return std::to_string(static_cast<int>(rw)); }
-}  // namespace asyncio::detail

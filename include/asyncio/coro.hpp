@@ -17,6 +17,8 @@ class Coro;
 
 namespace detail {
 
+/// Debug diagnostic of an unstarted coroutine destroyed (CPython: "RuntimeWarning:
+/// coroutine '...' was never awaited"). src/task.cpp.
 void log_never_awaited(PromiseBase* p);
 
 template <class T>

@@ -72,9 +72,9 @@ struct HandleState : TimerNode {
   static HandleState* from_node(void* node) {
     return static_cast<HandleState*>(static_cast<TimerNode*>(node));
   }
-  /// Ready-queue entry for call_soon handles (a = HandleState*, holding one reference).
-  static void run_item(void* a, void*, Op op);
-  /// Ready-queue entry for due timers (a = &state->node; the heap's reference moved here).
+  /// Ready-queue entry for call_soon handles (ctx = the HandleState, holding one reference).
+  static void run_item(void* ctx, void*, Op op);
+  /// Ready-queue entry for due timers (ctx = &state->node; the heap's reference moved here).
   static void fire_item(void* node, void*, Op op) { run_item(from_node(node), nullptr, op); }
 };
 
@@ -99,9 +99,9 @@ struct IoWatcher {
   void (*fn)(IoWatcher*) = nullptr;
   void (*release)(IoWatcher*) = nullptr;
   bool queued = false;
-  /// Ready-queue entry (a = the watcher).
-  static void item(void* a, void*, Op op) {
-    auto* w = static_cast<IoWatcher*>(a);
+  /// Ready-queue entry (ctx = the watcher).
+  static void item(void* ctx, void*, Op op) {
+    auto* w = static_cast<IoWatcher*>(ctx);
     w->queued = false;
     if (op == Op::run) w->fn(w);
   }
@@ -467,6 +467,14 @@ using ensure_future_t =
 
 /// Ready-queue entry: run_until_complete's done callback (CPython _run_until_complete_cb).
 void run_until_complete_cb(void* loop, void* fut, Op op);
+
+/// The loop running on this thread, or null (CPython `events._get_running_loop()`).
+EventLoop* get_running_loop_or_null();
+/// The running loop, else this thread's current loop, else null: get_event_loop() without
+/// making a loop (for diagnostics that must not create one).
+EventLoop* get_event_loop_or_null();
+/// ASYNCIO_DEBUG is set to something other than "" or "0" (CPython: PYTHONASYNCIODEBUG).
+bool env_debug();
 }  // namespace detail
 
 template <class A>
@@ -538,7 +546,7 @@ decltype(auto) EventLoop::run_until_complete(A&& aw) {
     auto coro = detail::as_coro(std::forward<A>(aw));
     using T = typename decltype(coro)::value_type;
     Future<T> f = create_task(std::move(coro));
-    static_cast<detail::PromiseBase*>(f.state_ptr())->log_destroy_pending_ = false;
+    static_cast<detail::TaskState*>(f.state_ptr())->log_destroy_pending_ = false;
     return run_future<T>(f);
   }
 }
@@ -549,6 +557,7 @@ decltype(auto) EventLoop::run_until_complete(A&& aw) {
 template <class T>
 T run(Coro<T> main, EventLoop::Options opts = {});
 
+// The runner's pieces (CPython: asyncio/runners.py), defined in src/runners.cpp.
 namespace detail {
 void run_shutdown(EventLoop& loop);  // cancel leftovers and wait for them (Runner.close)
 void run_check_not_running();

@@ -170,6 +170,17 @@ class ExceptionGroup : public std::runtime_error {
   std::vector<std::exception_ptr> exceptions_;
 };
 
+/// What an exception handler receives: `loop.set_exception_handler(h)` calls
+/// `h(loop, context)`. `message` is always set; `exception` may be null; `future`
+/// describes the future, task or handle involved ("" when none), as its repr.
+/// **Python:** the `context` dict of `loop.call_exception_handler(context)` (keys
+/// "message", "exception", "future"/"task"/"handle").
+struct ExceptionContext {
+  std::string message;
+  std::exception_ptr exception;
+  std::string future;  ///< description of the future/task/handle involved, if any
+};
+
 namespace detail {
 /// True when `e` holds an `asyncio::CancelledError`. With libstdc++ the common case (the
 /// exception is exactly a CancelledError) is a type_info comparison; anything else costs a
@@ -188,7 +199,8 @@ inline bool is_cancelled_error(const std::exception_ptr& e) {
     return false;
   }
 }
-/// "ValueError('x')"-like one-line description of an exception, for logs.
+/// "ValueError('x')"-like one-line description of an exception, for logs (CPython: the
+/// `repr(exc)` its default exception handler prints). src/exceptions.cpp.
 std::string describe_exception(const std::exception_ptr& e);
 }  // namespace detail
 

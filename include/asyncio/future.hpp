@@ -2,6 +2,7 @@
 /// \file future.hpp
 /// `Future<T>`: a low-level awaitable result slot; `AnyFuture`: any future, type-erased.
 
+#include <coroutine>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -9,7 +10,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "asyncio/detail/promise.hpp"
+#include "asyncio/detail/task_state.hpp"
 #include "asyncio/exceptions.hpp"
 
 namespace asyncio {
@@ -28,8 +29,9 @@ template <class Handle, class F>
 struct UserCallback {
   F fn;
   static void run(void* ctx, void* fut, Op op) {
+    CallbackRef ref(fut, op);  // given back last, after the box is deleted
     auto* box = static_cast<UserCallback*>(ctx);
-    auto* f = static_cast<FutureBase*>(fut);
+    FutureBase* f = ref.future();
     if (op == Op::run) {
       try {
         Handle h = Handle::adopt_ref(f);
@@ -40,7 +42,6 @@ struct UserCallback {
       }
     }
     delete box;
-    if (op != Op::forget) f->release();  // the reference taken when it was queued
   }
 };
 }  // namespace detail
@@ -157,7 +158,31 @@ template <>
 struct GetMove<void> {
   void operator()(FutureBase*) const {}
 };
+
+/// Awaiter for a future: no suspension when already done (R14); otherwise the task parks
+/// on it (park_on). CPython `Future.__await__`.
+template <class Result, class Get>
+struct FutureAwaiter {
+  FutureBase* f;
+  TaskState* t = nullptr;
+  bool await_ready() const noexcept { return f->done(); }
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> h) {
+    t = h.promise().task_;
+    park_on(f, h);
+  }
+  Result await_resume() {
+    if (t) t->rethrow_injected();
+    f->throw_if_error();
+    return Get{}(f);
+  }
+  ~FutureAwaiter() { unpark(f, t); }
+};
 }  // namespace detail
+
+inline bool AnyFuture::cancel(const std::string& msg) const {
+  return detail::cancel_future(&state(), msg);
+}
 
 inline auto AnyFuture::operator co_await() const noexcept {
   return detail::FutureAwaiter<void, detail::GetRef<void>>{s_};

@@ -19,9 +19,9 @@ struct SleepFuture final : FutureBase, TimerNode {
   SleepFuture() : FutureBase(nullptr) {}
   TimerNode& node() { return *this; }
   /// CPython `futures._set_result_unless_cancelled`, run from the ready queue.
-  static void on_timer(void* n, void*, Op op) {
+  static void on_timer(void* node, void*, Op op) {
     if (op != Op::run) return;
-    auto* self = static_cast<SleepFuture*>(static_cast<TimerNode*>(n));
+    auto* self = static_cast<SleepFuture*>(static_cast<TimerNode*>(node));
     if (!self->done()) self->finish_with_value();
   }
 };
@@ -65,8 +65,7 @@ class SleepAwaiter {
     LoopCore* loop = task_->loop_;
     const double delay = fut_.node().when;
     if (delay <= 0) {  // CPython's sleep(0): one bare yield; fut_ stays unbound (loop_ null)
-      task_->resume_ = h;
-      loop->push_ready(&task_step_item, task_, nullptr);
+      yield_task(task_, h);
       return;
     }
     fut_.loop_ = loop;
@@ -85,7 +84,7 @@ class SleepAwaiter {
   // Invariant: fut_.loop_ is null until a positive delay binds fut_ to the loop; before
   // await_suspend, fut_.node().when holds the delay (it is a deadline afterwards).
   SleepFuture fut_;
-  PromiseBase* task_ = nullptr;
+  TaskState* task_ = nullptr;
   [[no_unique_address]] SleepValue<T> value_;
 };
 }  // namespace detail

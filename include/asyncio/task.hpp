@@ -20,15 +20,15 @@ class AnyTask : public AnyFuture {
  public:
   AnyTask() = default;
   /// The task's name: "Task-<N>" unless one was given. **Python:** `Task.get_name()`.
-  std::string get_name() const { return promise().task_name(); }
+  std::string get_name() const { return task_state().task_name(); }
   void set_name(std::string name) const {
-    promise().name_ = std::make_unique<std::string>(std::move(name));
+    task_state().name_ = std::make_unique<std::string>(std::move(name));
   }
   /// Pending cancellation requests. **Python:** `Task.cancelling()`.
-  std::uint32_t cancelling() const { return promise().num_cancels_requested_; }
+  std::uint32_t cancelling() const { return task_state().num_cancels_requested_; }
   /// Decrements the cancellation requests; at 0 a pending must-cancel is dropped
   /// (3.13 semantics). **Python:** `Task.uncancel()`.
-  std::uint32_t uncancel() const { return detail::task_uncancel(&promise()); }
+  std::uint32_t uncancel() const { return detail::task_uncancel(&task_state()); }
   /// Tasks cannot be completed from outside. Always throws RuntimeError (R28).
   [[noreturn]] void set_result() const {
     throw RuntimeError("Task does not support set_result operation");
@@ -41,7 +41,7 @@ class AnyTask : public AnyFuture {
 
  protected:
   explicit AnyTask(detail::FutureBase* s) noexcept : AnyFuture(s) {}
-  detail::PromiseBase& promise() const { return static_cast<detail::PromiseBase&>(state()); }
+  detail::TaskState& task_state() const { return static_cast<detail::TaskState&>(state()); }
 };
 
 /// A coroutine scheduled to run on a loop; a `Task<T>` is a `Future<T>`.
@@ -60,12 +60,12 @@ template <class T = void>
 class Task : public Future<T> {
  public:
   Task() = default;
-  std::string get_name() const { return promise().task_name(); }
+  std::string get_name() const { return task_state().task_name(); }
   void set_name(std::string name) const {
-    promise().name_ = std::make_unique<std::string>(std::move(name));
+    task_state().name_ = std::make_unique<std::string>(std::move(name));
   }
-  std::uint32_t cancelling() const { return promise().num_cancels_requested_; }
-  std::uint32_t uncancel() const { return detail::task_uncancel(&promise()); }
+  std::uint32_t cancelling() const { return task_state().num_cancels_requested_; }
+  std::uint32_t uncancel() const { return detail::task_uncancel(&task_state()); }
   template <class... V>
   [[noreturn]] void set_result(V&&...) const {
     throw RuntimeError("Task does not support set_result operation");
@@ -83,14 +83,15 @@ class Task : public Future<T> {
 
  private:
   explicit Task(detail::FutureBase* s) noexcept : Future<T>(s) {}
-  detail::PromiseBase& promise() const { return static_cast<detail::PromiseBase&>(this->state()); }
+  detail::TaskState& task_state() const { return static_cast<detail::TaskState&>(this->state()); }
 };
 
 namespace detail {
 LoopCore& running_loop_core();  // throws RuntimeError("no running event loop")
 
-/// Turns the frame of `h` into a task on `loop` and schedules its first step
-/// (CPython: Task.__init__ → call_soon(self.__step)). Cost: no allocation.
+/// Turns the frame of `h` into a task on `loop` and schedules its first step (CPython:
+/// Task.__init__ → call_soon(self.__step); the task itself: detail/task_state.hpp).
+/// Cost: no allocation. Takes ownership of the frame, freeing it if it cannot be a task.
 template <class T>
 Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::string&& name,
               std::optional<bool> eager_start = std::nullopt) {
@@ -103,29 +104,11 @@ Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::stri
     throw RuntimeError("cannot reuse already awaited coroutine");
   }
   CoroPromise<T>& p = h.promise();
-  p.loop_ = loop;
   p.task_ = &p;
-  p.kind_ = FutureKind::task;
   p.ops_ = &CoroPromise<T>::task_ops;
-  p.resume_ = h;
-  if (name.empty()) {
-    p.task_id_ = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
-  } else {
-    p.name_ = std::make_unique<std::string>(std::move(name));
-  }
-  // The loop's strong reference (refs_ starts at 1) plus the returned handle's.
-  p.refs_ = 2;
-  p.next_task_ = loop->tasks_head_;
-  if (p.next_task_) p.next_task_->prev_task_ = &p;
-  loop->tasks_head_ = &p;
+  task_init(&p, loop, h, std::move(name));
   Task<T> task = Task<T>::adopt_ref(&p);
-  if (eager_start.value_or(loop->eager_tasks_) && loop->running_here()) {
-    // Eager start (3.12+, R66): the first step runs now, inside the creator's step, with
-    // the new task as current task; a coroutine that never suspends is done at return.
-    task_step(&p, nullptr);
-  } else {
-    loop->push_ready(&task_step_item, &p, nullptr);
-  }
+  task_start(&p, eager_start.value_or(loop->eager_tasks_) && loop->running_here());
   return task;
 }
 }  // namespace detail
@@ -152,15 +135,17 @@ Task<T> create_task(Coro<T> coro, TaskOptions opts) {
   return detail::spawn<T>(loop, coro.release(), std::move(opts.name), opts.eager_start);
 }
 
-/// The task whose step is running (empty handle if none).
+/// The task whose step is running (empty handle if none). Defined in src/task.cpp.
 /// **Exceptions:** RuntimeError("no running event loop"). **Python:** `asyncio.current_task()`.
 AnyTask current_task();
 
-/// Every unfinished task of the running loop. **Python:** `asyncio.all_tasks()`.
+/// Every unfinished task of the running loop, oldest first. Defined in src/task.cpp.
+/// **Python:** `asyncio.all_tasks()`.
 std::vector<AnyTask> all_tasks();
 
-inline bool AnyFuture::cancel(const std::string& msg) const {
-  return detail::cancel_future(&state(), msg);
-}
+namespace detail {
+/// Every unfinished task of `loop`, oldest first (CPython `all_tasks(loop)`).
+std::vector<AnyTask> loop_tasks(LoopCore& loop);
+}  // namespace detail
 
 }  // namespace asyncio

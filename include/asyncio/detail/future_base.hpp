@@ -21,7 +21,7 @@ namespace asyncio::detail {
 /// Whoever registers one guarantees that `ctx` and the future outlive the queued item.
 /// `seq` is the loop-wide registration number (FutureBase::push_callback stamps it).
 struct DoneCallback {
-  void (*fn)(void* ctx, void* fut, Op op);
+  CallbackFn fn;  ///< called as fn(ctx, future, op)
   void* ctx;
   std::uint64_t seq = 0;
 };
@@ -122,6 +122,7 @@ struct CancelInfo {
 };
 
 /// Reference-counted future state. Not thread-safe: touched only on its loop's thread.
+/// Who holds the references and who gives them back: the table in task_state.hpp.
 ///
 /// Invariants: `state_` moves pending → finished|cancelled once; `exc_` is set iff the
 /// future finished with an exception (for a task still running it may hold the body's
@@ -151,7 +152,10 @@ struct FutureBase {
   void release() {
     if (--refs_ == 0) last_release();
   }
-  void last_release();  // logs "exception was never retrieved" if due, then destroys
+  /// Logs "exception was never retrieved" if due (CPython `Future.__del__`; a pending task
+  /// also logs "destroyed but pending", `Task.__del__`), forgets the registered callbacks,
+  /// then destroys the storage. src/future.cpp.
+  void last_release();
 
   CancelInfo& cancel_info() {
     if (!cancel_) cancel_ = std::make_unique<CancelInfo>();
@@ -210,11 +214,11 @@ struct FutureBase {
   void schedule_callbacks_with_observers();
 
   /// Appends a callback for a pending future, stamped with the next registration number.
-  void push_callback(void (*fn)(void*, void*, Op), void* ctx) {
+  void push_callback(CallbackFn fn, void* ctx) {
     callbacks_.push(DoneCallback{fn, ctx, ++loop_->callback_seq_});
   }
   /// CPython `add_done_callback`: a done future queues the callback at once.
-  void add_callback(void (*fn)(void*, void*, Op), void* ctx) {
+  void add_callback(CallbackFn fn, void* ctx) {
     if (done()) {
       loop_->check_closed();
       ++refs_;
@@ -323,6 +327,10 @@ class CallbackRef {
   FutureBase* f_;
   bool held_;
 };
+
+/// CPython `Future.__repr__` ("<Future finished exception=...>"); a task's is task_repr.
+/// src/future.cpp.
+std::string future_repr(FutureBase* f);
 
 /// Polymorphic cancel: `fut.cancel(msg)` whatever kind of future `f` is.
 inline bool cancel_future(FutureBase* f, const std::string& msg) {

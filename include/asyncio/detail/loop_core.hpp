@@ -7,34 +7,32 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
-#include <exception>
-#include <string>
 
+#include "asyncio/detail/intrusive_list.hpp"
 #include "asyncio/detail/ready_queue.hpp"
 #include "asyncio/detail/timer_heap.hpp"
+#include "asyncio/exceptions.hpp"
 
 namespace asyncio {
 class EventLoop;
 
-/// What an exception handler receives (CPython: the `context` dict of
-/// `loop.call_exception_handler`). `message` is always set; `exception` may be null.
-struct ExceptionContext {
-  std::string message;
-  std::exception_ptr exception;
-  std::string future;  ///< description of the future/task/handle involved, if any
-};
-
 namespace detail {
-struct PromiseBase;
+class LoopCore;
+struct TaskState;        // task_state.hpp
+struct LoopTasksTag {};  ///< ListHook tag: the loop's list of unfinished tasks
+struct CloseHookTag {};  ///< ListHook tag: the loop's list of close hooks
 
 /// Something to undo when the loop closes (a gather detaching from children that can
-/// never finish now, breaking the reference cycle between them). Intrusive list node.
-struct CloseHook {
-  CloseHook* prev = nullptr;
-  CloseHook* next = nullptr;
+/// never finish now, breaking the reference cycle between them). Linked by
+/// `link_close_hook`, unlinked by `unlink_close_hook` (or by the loop's close, which calls
+/// `fn` after unlinking, most recently linked first).
+struct CloseHook : ListHook<CloseHookTag> {
   void (*fn)(CloseHook*) = nullptr;
-  bool linked() const { return prev != nullptr; }
 };
+
+/// True while `loop` exists: a future outliving its loop never logs through a dead one.
+/// src/event_loop.cpp (a mutex-guarded registry: off the hot paths).
+bool loop_alive(const LoopCore* loop);
 
 class LoopCore {
  public:
@@ -48,10 +46,9 @@ class LoopCore {
   bool get_debug() const { return debug_; }
   bool is_closed() const { return closed_; }
 
-  /// Appends to the ready queue (CPython: `call_soon`). Cost: one ring-buffer store.
-  void push_ready(void (*fn)(void*, void*, Op), void* a, void* b) {
-    ready_.push(ReadyItem{fn, a, b});
-  }
+  /// Appends `fn(ctx, arg)` to the ready queue (CPython: `call_soon`). Cost: one
+  /// ring-buffer store.
+  void push_ready(CallbackFn fn, void* ctx, void* arg) { ready_.push(ReadyItem{fn, ctx, arg}); }
   /// Schedules `node` at `node->when` (CPython: `call_at`).
   void add_timer(TimerNode* node) { timers_.push(node); }
   /// Lazily removes a scheduled timer from the heap; a no-op if it is not in the heap.
@@ -67,9 +64,9 @@ class LoopCore {
       timers_.cancel(node);
     }
   }
-  /// Ready-queue item of a due timer (a = the node).
-  static void fire_timer_item(void* a, void*, Op op) {
-    auto* node = static_cast<TimerNode*>(a);
+  /// Ready-queue item of a due timer (ctx = the node).
+  static void fire_timer_item(void* ctx, void*, Op op) {
+    auto* node = static_cast<TimerNode*>(ctx);
     node->index = TimerNode::npos;
     node->fire(node, nullptr, op);
   }
@@ -82,23 +79,18 @@ class LoopCore {
   /// True while this loop runs on the calling thread.
   bool running_here() const;
 
-  void link_close_hook(CloseHook* h) {
-    h->prev = &close_hooks_;
-    h->next = close_hooks_.next;
-    if (h->next) h->next->prev = h;
-    close_hooks_.next = h;
-  }
-  static void unlink_close_hook(CloseHook* h) {
-    if (!h->prev) return;
-    h->prev->next = h->next;
-    if (h->next) h->next->prev = h->prev;
-    h->prev = h->next = nullptr;
-  }
+  /// Adds `h` to the hooks run by close(); the pair below alone links and unlinks them.
+  void link_close_hook(CloseHook* h) { close_hooks_.push_front(h); }
+  /// Takes `h` out of its loop's close hooks; a no-op when it is not linked.
+  static void unlink_close_hook(CloseHook* h) { h->unlink(); }
 
-  bool eager_tasks_ = false;             ///< the eager task factory is installed (R66)
-  std::uint64_t callback_seq_ = 0;       ///< numbers done-callback registrations (wait's observers)
-  PromiseBase* current_task_ = nullptr;  ///< the task whose step is running, else null
-  PromiseBase* tasks_head_ = nullptr;    ///< unfinished tasks: the loop's strong references
+  bool eager_tasks_ = false;           ///< the eager task factory is installed (R66)
+  std::uint64_t callback_seq_ = 0;     ///< numbers done-callback registrations (wait's observers)
+  TaskState* current_task_ = nullptr;  ///< the task whose step is running, else null
+  /// Unfinished tasks, oldest first: the loop's strong references (CPython
+  /// `_scheduled_tasks`). Linked and unlinked only by link_task / unlink_task
+  /// (task_state.hpp), emptied by close().
+  IntrusiveList<TaskState, LoopTasksTag> tasks_;
   /// Executor jobs (threads.hpp) whose completion has not reached the loop yet. While it
   /// is non-zero a virtual clock does not jump to the next timer: the loop blocks until a
   /// worker posts its result (call_soon_threadsafe), as real time would let it.
@@ -107,7 +99,7 @@ class LoopCore {
  protected:
   ReadyQueue ready_;
   TimerHeap timers_;
-  CloseHook close_hooks_;  ///< sentinel of the list of close hooks
+  IntrusiveList<CloseHook, CloseHookTag> close_hooks_;  ///< most recently linked first
   double vtime_ = 0.0;
   bool virtual_time_ = false;
   bool debug_ = false;

@@ -18,13 +18,13 @@ enum class Op : unsigned char { run, discard, forget };
 /// passed and `arg` the future that completed; for other items each says what they are.
 using CallbackFn = void (*)(void* ctx, void* arg, Op op);
 
-/// One entry of the ready queue: a plain function and two words. Task steps, future
-/// wake-ups, timer firings and user handles all travel as ReadyItems, so pushing never
-/// allocates (beyond the ring's amortised growth) and running costs one indirect call.
+/// One entry of the ready queue: `fn(ctx, arg, op)`. Task steps, future wake-ups, timer
+/// firings and user handles all travel as ReadyItems, so pushing never allocates (beyond
+/// the ring's amortised growth) and running costs one indirect call.
 struct ReadyItem {
-  void (*fn)(void* a, void* b, Op op);
-  void* a;
-  void* b;
+  CallbackFn fn;
+  void* ctx;  ///< the registrant's context: a task, an awaiter, a handle, a timer node
+  void* arg;  ///< a done callback's future (holding a reference on it); else usually null
 };
 
 /// FIFO ring buffer of ReadyItems with power-of-two capacity.
@@ -45,11 +45,11 @@ class ReadyQueue {
   }
   ReadyItem pop() { return buf_[head_++ & (cap_ - 1)]; }
   std::size_t size() const { return tail_ - head_; }
-  /// Turns every queued item {fn, a, *} into a no-op. O(size): for rare cancellations.
-  void neutralize(void (*fn)(void*, void*, Op), void* a) {
+  /// Turns every queued item {fn, ctx, *} into a no-op. O(size): for rare cancellations.
+  void neutralize(CallbackFn fn, void* ctx) {
     for (std::size_t i = head_; i != tail_; ++i) {
       ReadyItem& it = buf_[i & (cap_ - 1)];
-      if (it.fn == fn && it.a == a) it.fn = &noop;
+      if (it.fn == fn && it.ctx == ctx) it.fn = &noop;
     }
   }
   static void noop(void*, void*, Op) {}

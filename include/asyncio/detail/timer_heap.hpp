@@ -21,7 +21,7 @@ struct TimerNode {
   std::size_t index = npos;  ///< heap position, `in_ready`, or npos (not scheduled)
   bool scheduled() const { return index != npos; }
   /// Queued on the ready queue when due: `fire(node, nullptr, op)`.
-  void (*fire)(void* node, void* unused, Op op) = nullptr;
+  CallbackFn fire = nullptr;
 };
 
 /// A 4-ary min-heap of (when, seq) with FIFO order for equal deadlines (seq grows

@@ -1,0 +1,289 @@
+#pragma once
+// The task (CPython: the Task class, tasks.py / task_step_impl in _asynciomodule.c): its
+// fields, its creation, its step, its wake-up, the two ways it suspends, and its cancel.
+//
+// A Task is not a separate object: `create_task(coro)` turns the Coro's own frame into the
+// task. Its state (FutureBase + TaskState) lives in the coroutine's promise
+// (detail/promise.hpp: PromiseBase derives from TaskState), so a task costs one allocation,
+// the frame. An inline `co_await coro()` uses the same promise with the task fields idle.
+// What runs out of line (task_finish, task_repr, current_task, all_tasks, the "never
+// awaited" and "destroyed but pending" diagnostics) is in src/task.cpp.
+//
+// A task's life, in the order the functions run (docs/design.md walks it in full):
+//   spawn (task.hpp) → task_init, task_start → [ready queue] task_step_item → task_step
+//   → the coroutine suspends: park_task (on a future) | yield_task (bare yield)
+//   → the future completes: schedule_callbacks queues task_wakeup → task_step → ...
+//   → the coroutine returns: task_step calls task_finish → unlink_task, release.
+//
+// Who holds a reference (`refs_`) on a task, and who gives it back:
+//
+//   holder                                taken by                       given back by
+//   ------------------------------------  -----------------------------  ------------------
+//   the loop's task list (`tasks_`)       task_init (refs_ starts at 2)  task_finish, or
+//                                                                         EventLoop::close
+//   each Task / AnyTask / AnyFuture       task_init (spawn's handle),    the handle's
+//   handle                                copies, current_task,          destructor
+//                                         all_tasks, loop_tasks
+//   a queued step (task_step_item,        nothing: a task with a queued step is unfinished, so
+//   task_step_inject_item)                the list's reference covers it; close() discards the
+//                                         ready queue before it drops the list
+//   its wake-up registered on a future    nothing (ctx is the task): same reason
+//   `loop->current_task_`                 nothing: the step runs under the list's reference
+//
+// And on a future (any FutureBase, tasks included):
+//
+//   each handle (Future, AnyFuture, ...)  create_future, adopt_ref,      the handle's
+//                                         copies                         destructor
+//   each queued done-callback item        schedule_callbacks,            the callback, through
+//                                         add_callback (done future)     CallbackRef (run or
+//                                                                         discard)
+//   a registered done callback            nothing (told Op::forget if the future dies first)
+//   a task's `fut_waiter_`                nothing: the awaiting expression keeps it alive
+//   an embedded future (sleep, waiter     its awaiter owns the one reference; it never
+//   node)                                 reaches zero (ops_->destroy is null)
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "asyncio/detail/future_base.hpp"
+#include "asyncio/detail/intrusive_list.hpp"
+
+namespace asyncio::detail {
+
+/// Global task-name counter (CPython: `_task_name_counter`, process-wide).
+inline std::atomic<std::uint64_t> task_name_counter{0};
+
+/// The fields of a task (CPython: the attributes of a Task object), held by every
+/// coroutine promise and meaningful once `spawn` made that promise a task.
+///
+/// CPython's `_fut_waiter` invariant. While the task is not done it is in exactly one of
+/// two states:
+///  * runnable: `fut_waiter_` is null and exactly one step is queued (task_step_item, or
+///    task_step_inject_item with the exception to throw in `inject_`), or the step is
+///    running right now (`loop_->current_task_ == this`);
+///  * parked: `fut_waiter_` is the future f the task awaits and no step is queued; while f
+///    is pending its done callbacks hold the task's wake-up (task_wakeup with ctx = the
+///    task, or an awaiter's own, such as waiter_list.hpp's retry_wakeup); once f completes
+///    that wake-up is queued (holding a reference on f) and runs the step.
+/// Only these move a task between the states: task_start (spawn: → runnable, or straight
+/// into an eager first step), task_step (→ running; clears `fut_waiter_`), park_task
+/// (running → parked; park_on checks its preconditions, then calls it), yield_task and
+/// park_on's error path (running → runnable), task_wakeup (parked → running), unpark
+/// (parked → neither: the awaiting frame is being destroyed on a closed loop), task_finish
+/// (running → done). (The queue awaiters of queues.hpp still spell park_task's stores out.)
+struct TaskState : FutureBase, ListHook<LoopTasksTag> {
+  TaskState() : FutureBase(nullptr) {}
+
+  /// The innermost suspended coroutine of the task: where the next step resumes. Set by
+  /// whichever awaiter suspends (park_task, yield_task); CPython's `_coro` (whose `send`
+  /// reaches the innermost frame through the `await` chain).
+  std::coroutine_handle<> resume_;
+  /// CPython `_fut_waiter`: the future this task is parked on (see the invariant above).
+  FutureBase* fut_waiter_ = nullptr;
+  /// Thrown by the next await_resume (CPython: `coro.throw(exc)`); task_step stores it.
+  std::exception_ptr inject_;
+  std::unique_ptr<std::string> name_;  ///< null: "Task-<task_id_>", formatted on demand
+  std::uint64_t task_id_ = 0;
+  const char* coro_name_ = "";  ///< the coroutine function's name (repr, "never awaited")
+  std::uint32_t num_cancels_requested_ = 0;  ///< CPython `_num_cancels_requested`
+  // One byte of flags (bit-fields keep the promise, hence every task, 8 bytes smaller).
+  bool must_cancel_ : 1 = false;         ///< CPython `_must_cancel`
+  bool log_destroy_pending_ : 1 = true;  ///< CPython `_log_destroy_pending`
+  bool started_ : 1 = false;             ///< the body began (CoroPromise's initial awaiter)
+  bool body_done_ : 1 = false;           ///< at its final suspend point (handle.done())
+
+  std::string task_name() const { return name_ ? *name_ : "Task-" + std::to_string(task_id_); }
+
+  /// Throws the injected exception, if any (every task suspension point calls this).
+  void rethrow_injected() {
+    if (inject_) [[unlikely]]
+      std::rethrow_exception(std::exchange(inject_, nullptr));
+  }
+};
+
+/// CPython `Task.__repr__` ("<Task pending name='Task-1' coro=<main()>>"). src/task.cpp.
+std::string task_repr(TaskState* t);
+/// CPython `Task.__del__`: a task destroyed while pending logs "Task was destroyed but it
+/// is pending!" in debug mode (FutureBase::last_release calls it). src/task.cpp.
+void task_log_destroy_pending(TaskState* t);
+
+// ---------------------------------------------------------------------------------------
+// The loop's list of unfinished tasks (CPython: `_scheduled_tasks`), in creation order.
+// These two alone link and unlink it (EventLoop::close empties it at once).
+
+inline void link_task(LoopCore* loop, TaskState* t) { loop->tasks_.push_back(t); }
+inline void unlink_task(TaskState* t) { IntrusiveList<TaskState, LoopTasksTag>::remove(t); }
+
+// ---------------------------------------------------------------------------------------
+// Creation (CPython: Task.__init__), split around the handle spawn (task.hpp) returns.
+
+/// Binds `t` (whose coroutine is `h`) to `loop` as a task: name, the loop's strong
+/// reference plus the returned handle's (refs_ = 2), and a place in the loop's list.
+inline void task_init(TaskState* t, LoopCore* loop, std::coroutine_handle<> h, std::string&& name) {
+  t->loop_ = loop;
+  t->kind_ = FutureKind::task;
+  t->resume_ = h;
+  if (name.empty()) {
+    t->task_id_ = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  } else {
+    t->name_ = std::make_unique<std::string>(std::move(name));
+  }
+  t->refs_ = 2;
+  link_task(loop, t);
+}
+
+void task_finish(TaskState* t);  // src/task.cpp: publishes the outcome, drops the list's ref
+
+// ---------------------------------------------------------------------------------------
+// The step (CPython: Task.__step / task_step_impl).
+
+/// Runs one step of task `t`, delivering `exc` (null: send None) at its suspension point.
+inline void task_step(TaskState* t, std::exception_ptr exc) {
+  if (t->done()) [[unlikely]]
+    return;
+  if (t->must_cancel_) {
+    // An exception other than CancelledError is replaced by CancelledError(msg).
+    if (!exc || !is_cancelled_error(exc))
+      exc = std::make_exception_ptr(CancelledError(t->cancel_message()));
+    t->must_cancel_ = false;
+  }
+  t->fut_waiter_ = nullptr;
+  t->inject_ = std::move(exc);
+  LoopCore* loop = t->loop_;
+  TaskState* prev = loop->current_task_;  // non-null only for an eager first step
+  loop->current_task_ = t;
+  t->resume_.resume();
+  loop->current_task_ = prev;
+  if (t->body_done_) {
+    task_finish(t);
+  } else if (t->must_cancel_ && t->fut_waiter_) {
+    // Self-cancellation, then an await on a pending future: cancel that future (R23).
+    if (cancel_future(t->fut_waiter_, t->cancel_message())) t->must_cancel_ = false;
+  }
+}
+
+/// Ready-queue entry: the step of a task (ctx = the task; CPython `call_soon(self.__step)`).
+inline void task_step_item(void* ctx, void*, Op op) {
+  if (op == Op::run) task_step(static_cast<TaskState*>(ctx), nullptr);
+}
+/// Ready-queue entry: the step of a task with an exception to throw in (ctx = the task;
+/// whoever queued it stored the exception in inject_, CPython `call_soon(step, exc)`).
+inline void task_step_inject_item(void* ctx, void*, Op op) {
+  if (op != Op::run) return;
+  auto* t = static_cast<TaskState*>(ctx);
+  task_step(t, std::exchange(t->inject_, nullptr));
+}
+
+/// Schedules the first step of a task set up by task_init: queued (CPython
+/// `call_soon(self.__step)`), or, for an eager start (3.12+, R66), run now, inside the
+/// creator's step, with the new task as current task; a coroutine that never suspends is
+/// then done when this returns.
+inline void task_start(TaskState* t, bool eager) {
+  if (eager) {
+    task_step(t, nullptr);
+  } else {
+    t->loop_->push_ready(&task_step_item, t, nullptr);
+  }
+}
+
+/// Done callback waking a task parked on a future (CPython: Task.__wakeup).
+/// ctx = the task, fut = the future it awaited (kept alive by the awaiting expression).
+inline void task_wakeup(void* ctx, void* fut, Op op) {
+  CallbackRef ref(fut, op);
+  if (op != Op::run) return;
+  auto* t = static_cast<TaskState*>(ctx);
+  FutureBase* f = ref.future();
+  std::exception_ptr exc;
+  if (f->state_ != FutureState::finished || f->exc_) exc = f->result_error();
+  // Released before the step, not after: the step ends the awaiting expression, which may
+  // own `f` (sleep's future lives in its awaiter) and whose storage the task's next
+  // co_await may reuse. The awaiting expression's own reference keeps `f` alive meanwhile.
+  ref.release_now();
+  task_step(t, std::move(exc));
+}
+
+// ---------------------------------------------------------------------------------------
+// Suspending: the two ways a task gives control back to its step.
+
+/// The one way a task parks on a future (CPython's step: "the result is a future:
+/// `fut.add_done_callback(self.__wakeup)`, `self._fut_waiter = fut`"): `h` (the innermost
+/// suspended coroutine) is where the next step resumes, `wake(ctx, f, op)` joins `f`'s
+/// done callbacks and `f` becomes the task's `_fut_waiter`. No step is queued: `wake` does
+/// that when `f` completes. Precondition: `f` is pending, on the task's loop, and not the
+/// task itself (`park_on` checks those for arbitrary futures).
+inline void park_task(TaskState* t, std::coroutine_handle<> h, FutureBase* f, CallbackFn wake,
+                      void* ctx) {
+  t->resume_ = h;
+  f->push_callback(wake, ctx);
+  t->fut_waiter_ = f;
+}
+
+/// The other way a task suspends: parked on nothing, its next step queued at once
+/// (CPython: a bare `yield`, as in `sleep(0)`; `call_soon(self.__step)`).
+inline void yield_task(TaskState* t, std::coroutine_handle<> h) {
+  t->resume_ = h;
+  t->loop_->push_ready(&task_step_item, t, nullptr);
+}
+
+/// Parks the task running `h` on the pending future `f`: the awaiting half of CPython's
+/// step ("result is a future: add_done_callback(wakeup)"), with its two checks (the task
+/// itself, another loop), which throw a RuntimeError into the task at its next step.
+template <class P>
+void park_on(FutureBase* f, std::coroutine_handle<P> h) {
+  TaskState* t = h.promise().task_;
+  t->resume_ = h;
+  if (f == t) [[unlikely]] {
+    t->inject_ =
+        std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + task_repr(t)));
+    t->loop_->push_ready(&task_step_inject_item, t, nullptr);
+    return;
+  }
+  if (f->loop_ != t->loop_) [[unlikely]] {
+    t->inject_ =
+        std::make_exception_ptr(RuntimeError("Task " + task_repr(t) + " got Future " +
+                                             future_repr(f) + " attached to a different loop"));
+    t->loop_->push_ready(&task_step_inject_item, t, nullptr);
+    return;
+  }
+  park_task(t, h, f, &task_wakeup, t);
+}
+
+/// Undoes park_on when the awaiting frame is destroyed while parked (loop closed).
+inline void unpark(FutureBase* f, TaskState* t) {
+  if (t && t->fut_waiter_ == f && !f->done()) {
+    f->callbacks_.remove_if(
+        [t](const DoneCallback& cb) { return cb.fn == &task_wakeup && cb.ctx == t; });
+    t->fut_waiter_ = nullptr;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Cancellation.
+
+/// CPython `Task.cancel(msg)` (R20, R21): forwarded to the future the task is parked on,
+/// else remembered for the next step (`_must_cancel`). The task's `ops_->cancel`.
+inline bool task_cancel(FutureBase* f, const std::string& msg) {
+  auto* t = static_cast<TaskState*>(f);
+  t->log_traceback_ = false;
+  if (t->done()) return false;
+  ++t->num_cancels_requested_;
+  if (t->fut_waiter_ && cancel_future(t->fut_waiter_, msg)) return true;
+  t->must_cancel_ = true;
+  t->cancel_info().message = msg;
+  return true;
+}
+
+/// CPython 3.13 `Task.uncancel()`: at zero it also clears a pending must-cancel (R25).
+inline std::uint32_t task_uncancel(TaskState* t) {
+  if (t->num_cancels_requested_ > 0) {
+    if (--t->num_cancels_requested_ == 0) t->must_cancel_ = false;
+  }
+  return t->num_cancels_requested_;
+}
+
+}  // namespace asyncio::detail
