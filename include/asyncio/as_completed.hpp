@@ -258,7 +258,7 @@ template <class R>
 requires std::ranges::input_range<R>
 auto as_completed(R&& aws, std::optional<Delay> timeout = std::nullopt) {
   using E = std::ranges::range_value_t<std::remove_cvref_t<R>>;
-  using H = detail::wait_handle_t<E>;
+  using H = detail::ensure_future_t<E>;
   EventLoop& loop = get_event_loop();
   std::vector<detail::FutureBase*> futs;
   std::unordered_set<detail::FutureBase*> seen;
