@@ -1,6 +1,9 @@
 #pragma once
 /// \file as_completed.hpp
 /// `as_completed(aws, timeout)`: the inputs in completion order.
+//
+// CPython: tasks.py: `as_completed`, `_AsCompletedIterator` (3.13). The machinery (the
+// shared state, who holds references on it) is in detail/as_completed_state.hpp.
 
 #include <cstddef>
 #include <iterator>
@@ -17,6 +20,8 @@
 namespace asyncio {
 
 /// What `as_completed` returns: iterate it either way, and resume after a `break`.
+/// **Python:** the iterator `asyncio.as_completed()` returns (3.13 `_AsCompletedIterator`:
+/// `async for` and plain `for`).
 template <class H>
 class AsCompleted {
  public:

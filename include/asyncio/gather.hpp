@@ -1,6 +1,9 @@
 #pragma once
 /// \file gather.hpp
 /// `gather(aws...)` and `gather(range)`: run awaitables concurrently, results in order.
+//
+// CPython: tasks.py: `gather`, `_GatheringFuture`. The machinery (the gathering future's
+// state, who holds references on it and on the children) is in detail/gather_state.hpp.
 
 #include <utility>
 
@@ -10,10 +13,12 @@
 namespace asyncio {
 
 /// Tag selecting `return_exceptions=True`.
+/// **Python:** the `return_exceptions=True` argument of `asyncio.gather`.
 struct ReturnExceptions {
   explicit ReturnExceptions() = default;
 };
-/// `gather(return_exceptions, a, b)` is Python's `gather(a, b, return_exceptions=True)`.
+/// `gather(return_exceptions, a, b)`.
+/// **Python:** `gather(a, b, return_exceptions=True)`.
 inline constexpr ReturnExceptions return_exceptions{};
 
 /// Runs awaitables concurrently; their results, in argument order, as a `std::tuple`.
@@ -53,6 +58,7 @@ auto gather(R&& range) {
 }
 
 /// Range form with `return_exceptions=True`: a `std::vector<Result<T>>`.
+/// **Python:** `asyncio.gather(*iterable, return_exceptions=True)`.
 template <detail::gather_range_arg R>
 auto gather(ReturnExceptions, R&& range) {
   return detail::gather_range<true>(std::forward<R>(range));

@@ -1,6 +1,8 @@
 #pragma once
 /// \file shield.hpp
 /// `shield(aw)`: protect an awaitable from the cancellation of whoever awaits it.
+//
+// CPython: tasks.py: `shield`. Its two done callbacks are in detail/shield_callbacks.hpp.
 
 #include <utility>
 

@@ -2,6 +2,13 @@
 /// \file task_group.hpp
 /// `TaskGroup`: structured concurrency — children that fail cancel the rest; errors
 /// reported together.
+//
+// CPython: taskgroups.py: `TaskGroup`. The `async with` runner is detail/scope.hpp's.
+// Ownership and lifetime: a TaskGroup lives in `run`'s coroutine frame; it holds one
+// reference on every child task it made (`children_`) until it is destroyed. A child's
+// done callback holds no reference on the group: the exit waits until every child has
+// finished (and its callback has run), and on abnormal paths (frames destroyed by
+// loop.close()) the destructor unregisters the callbacks still on the children.
 
 #include <deque>
 #include <exception>

@@ -8,6 +8,13 @@
 /// reaches its loop through `call_soon_threadsafe` (the loop's only cross-thread entry
 /// point), which completes the loop-side Future one iteration before the awaiting task
 /// resumes — CPython's `wrap_future` chain, step for step. See docs/threads.md.
+//
+// CPython: concurrent/futures/_base.py (`Future`, `Executor`), concurrent/futures/thread.py
+// (`ThreadPoolExecutor`), asyncio/futures.py (`wrap_future`, `_chain_future`),
+// asyncio/base_events.py (`run_in_executor`), asyncio/threads.py (`to_thread`),
+// asyncio/tasks.py (`run_coroutine_threadsafe`). The machinery is in
+// detail/concurrent_state.hpp (the shared state of a ConcurrentFuture, work items) and
+// detail/loop_threads.hpp (the loop's side; ownership and thread rules are noted there).
 
 #include <cstddef>
 #include <exception>

@@ -2,6 +2,11 @@
 /// \file timeouts.hpp
 /// `timeout(delay)` / `timeout_at(when)`: a scope that cancels the current task at a
 /// deadline and turns that cancellation into TimeoutError.
+//
+// CPython: timeouts.py: `Timeout`, `timeout`, `timeout_at`. The `async with` runner is
+// detail/scope.hpp's. Lifetime: an entered Timeout is pinned (moving it terminates): its
+// timer node is embedded and the runner frame points to it. Its destructor unschedules the
+// timer and cancels the `call_soon` handle, so nothing fires into a destroyed scope.
 
 #include <exception>
 #include <optional>
@@ -105,6 +110,7 @@ auto Timeout::run(B&& body) {
 }
 
 /// `co_await timeout(delay, aw)`: the one-line form of `async with timeout(delay): await aw`.
+/// **Python:** `async with asyncio.timeout(delay): return await aw`.
 template <class A>
 auto timeout(std::optional<Delay> delay, A&& aw) {
   using R = detail::scope_result_t<std::decay_t<A>, Timeout>;

@@ -21,11 +21,15 @@ namespace asyncio {
 
 /// When `wait` returns. **Python:** `asyncio.FIRST_COMPLETED` etc.
 enum class ReturnWhen : int { FIRST_COMPLETED = 1, FIRST_EXCEPTION = 2, ALL_COMPLETED = 3 };
+/// **Python:** `asyncio.FIRST_COMPLETED`.
 inline constexpr ReturnWhen FIRST_COMPLETED = ReturnWhen::FIRST_COMPLETED;
+/// **Python:** `asyncio.FIRST_EXCEPTION`.
 inline constexpr ReturnWhen FIRST_EXCEPTION = ReturnWhen::FIRST_EXCEPTION;
+/// **Python:** `asyncio.ALL_COMPLETED`.
 inline constexpr ReturnWhen ALL_COMPLETED = ReturnWhen::ALL_COMPLETED;
 
 /// Options of `wait`: `timeout` (none = wait as long as needed) and `return_when`.
+/// **Python:** the `timeout=` and `return_when=` arguments of `asyncio.wait`.
 struct WaitOptions {
   std::optional<Delay> timeout = std::nullopt;
   ReturnWhen return_when = ALL_COMPLETED;

@@ -1,6 +1,9 @@
 #pragma once
 /// \file wait_for.hpp
 /// `wait_for(aw, timeout)`: await with a deadline; on expiry cancel, wait, TimeoutError.
+//
+// CPython: tasks.py: `wait_for` (3.12+), `_cancel_and_wait`. The coroutines doing the work
+// are in detail/wait_for_impl.hpp.
 
 #include <optional>
 #include <type_traits>

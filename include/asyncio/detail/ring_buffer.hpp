@@ -42,8 +42,6 @@ class RingBuffer {
     ::new (static_cast<void*>(buf_ + ((head_ + size_) & (cap_ - 1)))) T(std::forward<A>(a)...);
     ++size_;
   }
-  /// The oldest element (the buffer must not be empty).
-  T& front() { return buf_[head_]; }
   /// Removes and returns the oldest element (the buffer must not be empty).
   T pop_front() {
     T& slot = buf_[head_];

@@ -51,7 +51,6 @@ struct WaitEntry : CompletionObserver, ListHook<WaitEntry> {
   std::uint64_t left_gen = never;  ///< the generation at whose start it had left the set
   std::uint64_t sched_call = 0;    ///< the call whose _on_completion was queued for it
   bool registered = false;         ///< its observer is on `fut`
-  bool completed = false;
 };
 
 /// The bookkeeping behind a chain of `wait` calls (see the file comment).
@@ -92,7 +91,6 @@ struct WaitTracker {
       e.on_complete = &on_complete;
       pending_.push_back(&e);
       if (e.fut->done()) {
-        e.completed = true;
         completed_.push_back(&e);
       } else {
         e.registered = true;
@@ -109,7 +107,6 @@ struct WaitTracker {
     auto* e = static_cast<WaitEntry*>(o);
     WaitTracker* t = e->tracker;
     e->registered = false;
-    e->completed = true;
     t->completed_.push_back(e);
     if (!t->active_) return 0;
     e->sched_call = t->active_->id;
