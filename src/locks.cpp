@@ -1,4 +1,5 @@
 // Condition.wait, Barrier, and the reprs of the primitives. See locks.hpp.
+// CPython: locks.py (`Condition.wait`, `Barrier`, the `__repr__`s).
 
 #include "asyncio/locks.hpp"
 

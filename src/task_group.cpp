@@ -7,10 +7,10 @@ namespace asyncio {
 TaskGroup::~TaskGroup() {
   // Normally every child has finished and left. On abnormal paths (the parent's frame
   // destroyed by loop.close()), unregister from the children still here.
-  for (Child* c = head_; c; c = c->next) {
-    if (c->registered) {
-      Child* cp = c;
-      c->task->callbacks_.remove_if([cp](const detail::DoneCallback& cb) {
+  for (Child& c : pending_) {
+    if (c.registered) {
+      Child* cp = &c;
+      c.task->callbacks_.remove_if([cp](const detail::DoneCallback& cb) {
         return cb.fn == &on_task_done_item && cb.ctx == cp;
       });
     }
@@ -46,57 +46,34 @@ void TaskGroup::check_can_create() {
 
 void TaskGroup::add_child(detail::FutureBase* t) {
   t->add_ref();
-  children_.push_back(Child{this, t, tail_, nullptr, false});
-  Child* c = &children_.back();
+  Child* c = &children_.emplace_back(this, t);
   if (t->done()) {  // an eager task that finished at once
     on_task_done(c);
     return;
   }
-  if (tail_)
-    tail_->next = c;
-  else
-    head_ = c;
-  tail_ = c;
+  pending_.push_back(c);
   ++ntasks_;
   c->registered = true;
   t->push_callback(&on_task_done_item, c);
 }
 
-void TaskGroup::unlink(Child* c) {
-  if (c->prev)
-    c->prev->next = c->next;
-  else if (head_ == c)
-    head_ = c->next;
-  if (c->next)
-    c->next->prev = c->prev;
-  else if (tail_ == c)
-    tail_ = c->prev;
-  c->prev = c->next = nullptr;
-  --ntasks_;
-}
-
 void TaskGroup::on_task_done_item(void* ctx, void* fut, detail::Op op) {
+  detail::CallbackRef ref(fut, op);
   auto* c = static_cast<Child*>(ctx);
-  auto* f = static_cast<detail::FutureBase*>(fut);
-  if (op == detail::Op::forget) {
-    c->registered = false;
-    return;
-  }
   c->registered = false;
   if (op == detail::Op::run) {
-    c->group->unlink(c);
-    c->group->on_task_done(c);
+    TaskGroup* g = c->group;
+    g->pending_.remove(c);  // CPython: `self._tasks.discard(task)`
+    --g->ntasks_;
+    g->on_task_done(c);
   }
-  f->release();
 }
 
 void TaskGroup::abort() {
   aborting_ = true;
-  for (Child* c = head_; c;) {
-    Child* next = c->next;
+  pending_.for_each_safe([](Child* c) {
     if (!c->task->done()) detail::cancel_future(c->task, {});
-    c = next;
-  }
+  });
 }
 
 // CPython TaskGroup._on_task_done (the discard from the set happened in the caller).

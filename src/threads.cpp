@@ -1,5 +1,7 @@
 // ThreadPoolExecutor, the loop's default executor, and the loop side of wrap_future.
-// See threads.hpp.
+// See threads.hpp, detail/concurrent_state.hpp, detail/loop_threads.hpp. CPython:
+// concurrent/futures/thread.py (the pool), base_events.py (the default executor,
+// shutdown_default_executor), futures.py (`_chain_future`'s loop half).
 
 #include "asyncio/threads.hpp"
 
@@ -7,7 +9,9 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <iostream>
@@ -198,26 +202,12 @@ LoopThreads::LoopThreads(EventLoop* l) : loop(l), owner(l) {
 LoopThreads::~LoopThreads() { LoopCore::unlink_close_hook(&hook_); }
 
 void LoopThreads::add(CompletionEntry* e) {
-  e->prev = nullptr;
-  e->next = head_;
-  if (head_) head_->prev = e;
-  head_ = e;
+  pending_.push_front(e);
   ++owner->pending_jobs_;
 }
 
-namespace {
-void unlink_entry(CompletionEntry*& head, CompletionEntry* e) {
-  if (e->prev)
-    e->prev->next = e->next;
-  else
-    head = e->next;
-  if (e->next) e->next->prev = e->prev;
-  e->prev = e->next = nullptr;
-}
-}  // namespace
-
 void LoopThreads::deliver(CompletionEntry* e) {
-  unlink_entry(head_, e);
+  pending_.remove(e);
   --owner->pending_jobs_;
   try {
     e->copy_state();
@@ -229,8 +219,9 @@ void LoopThreads::deliver(CompletionEntry* e) {
 }
 
 void LoopThreads::check_cancel_cb(void* ctx, void* fut, Op op) {
+  CallbackRef ref(fut, op);
   auto* e = static_cast<CompletionEntry*>(ctx);
-  auto* f = static_cast<FutureBase*>(fut);
+  FutureBase* f = ref.future();
   if (op == Op::run && f->cancelled()) {
     try {
       e->cancel_source();  // CPython `_call_check_cancel`: same thread, so directly
@@ -238,7 +229,7 @@ void LoopThreads::check_cancel_cb(void* ctx, void* fut, Op op) {
       report_callback_exception(f->loop_, std::current_exception(), "_call_check_cancel");
     }
   }
-  if (op != Op::forget) f->release();
+  ref.release_now();
   e->release();
 }
 
@@ -249,8 +240,7 @@ void LoopThreads::on_close(CloseHook* h) {
     self->loop = nullptr;  // from now on, threads post nothing
   }
   // Results that can never be delivered now: drop the loop futures' references.
-  while (CompletionEntry* e = self->head_) {
-    unlink_entry(self->head_, e);
+  while (CompletionEntry* e = self->pending_.pop_front()) {
     --self->owner->pending_jobs_;
     FutureBase* f = std::exchange(e->fut, nullptr);
     f->release();

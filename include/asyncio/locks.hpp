@@ -9,10 +9,14 @@
 /// None of these is thread-safe (use `EventLoop::call_soon_threadsafe` to reach them from
 /// another thread). Waiting costs no allocation: the waiter's future lives in the awaiter.
 /// `async with` mapping: docs/async-with-locks.md.
+//
+// CPython: locks.py (Event, Lock, Semaphore, BoundedSemaphore, Condition, Barrier) and
+// mixins.py (`_LoopBoundMixin`). The awaiters of the waiting methods and their support
+// are in detail/lock_awaiters.hpp, included at the end of this file; the waiter nodes and
+// FIFOs in detail/waiter_list.hpp. A primitive owns no awaiter and an awaiter owns its
+// waiter node: see waiter_list.hpp for why either may be destroyed first.
 
-#include <coroutine>
 #include <cstddef>
-#include <cstdint>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -38,22 +42,18 @@ class Semaphore;
 class Condition;
 
 namespace detail {
-/// "<asyncio.locks.Lock object at 0x... [extra]>" (CPython's repr of the primitives).
-std::string primitive_repr(const char* cls, const void* self, const std::string& extra);
+// The awaiters behind the waiting methods: detail/lock_awaiters.hpp (end of this file).
+template <class Prim>
+class ParkingAwaiter;
+class EventWaitAwaiter;
+class LockAcquireAwaiter;
+class SemaphoreAcquireAwaiter;
+class ConditionWaitAwaiter;
+template <class L, class Inner>
+class GuardAwaiter;
 /// A LockGuard could not release in its destructor: reported to the running loop's
 /// exception handler (stderr without one) instead of terminating.
 void report_guard_release_error(std::exception_ptr e) noexcept;
-
-/// CPython `mixins._LoopBoundMixin._get_loop`: a primitive is bound to the loop of the
-/// first task that has to wait on it; waiting from another loop is an error.
-template <class Self>
-void bind_loop(LoopCore*& bound, LoopCore* loop, const Self& self) {
-  if (!bound) {
-    bound = loop;
-  } else if (bound != loop) {
-    throw RuntimeError(self.repr() + " is bound to a different event loop");
-  }
-}
 }  // namespace detail
 
 /// Owns one acquisition of a Lock, Semaphore, BoundedSemaphore or Condition and releases
@@ -106,106 +106,6 @@ class [[nodiscard]] LockGuard {
   L* p_ = nullptr;
 };
 
-namespace detail {
-
-/// What every lock awaiter keeps: the waiter future (built only if the task really waits)
-/// and the task parked on it; leaving while parked unregisters the waiter.
-class ParkingAwaiter {
- public:
-  ParkingAwaiter() = default;
-  ParkingAwaiter(const ParkingAwaiter&) = delete;
-  ParkingAwaiter& operator=(const ParkingAwaiter&) = delete;
-  ~ParkingAwaiter() {
-    if (WaiterNode* n = node_.get()) unpark(n, task_);
-  }
-
- protected:
-  LazyWaiterNode node_;
-  PromiseBase* task_ = nullptr;
-};
-
-/// Awaiter of `Event::wait()`.
-class EventWaitAwaiter : public ParkingAwaiter {
- public:
-  explicit EventWaitAwaiter(Event* e) : ev_(e) {}
-  inline bool await_ready() const noexcept;
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h);
-  inline bool await_resume();
-
- private:
-  Event* ev_;
-};
-
-/// Awaiter of `Lock::acquire()`.
-class LockAcquireAwaiter : public ParkingAwaiter {
- public:
-  explicit LockAcquireAwaiter(Lock* l) : lock_(l) {}
-  inline bool await_ready();
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h);
-  inline bool await_resume();
-
- private:
-  Lock* lock_;
-};
-
-/// Awaiter of `Semaphore::acquire()`.
-class SemaphoreAcquireAwaiter : public ParkingAwaiter {
- public:
-  explicit SemaphoreAcquireAwaiter(Semaphore* s) : sem_(s) {}
-  inline bool await_ready();
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h);
-  inline bool await_resume();
-
- private:
-  Semaphore* sem_;
-};
-
-/// The wait of `Condition::wait()` proper (after the lock is released).
-class ConditionWaitAwaiter {
- public:
-  explicit ConditionWaitAwaiter(Condition* c) : cond_(c) {}
-  ConditionWaitAwaiter(const ConditionWaitAwaiter&) = delete;
-  ConditionWaitAwaiter& operator=(const ConditionWaitAwaiter&) = delete;
-  ~ConditionWaitAwaiter() { unpark(&cnode_, task_); }
-  bool await_ready() const noexcept { return false; }
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h);
-  inline void await_resume();
-
- private:
-  Condition* cond_;
-  WaiterNode cnode_;
-  PromiseBase* task_ = nullptr;
-};
-
-/// `acquire_guard()`: the primitive's acquire awaiter, yielding a LockGuard.
-template <class L, class Inner>
-class GuardAwaiter {
- public:
-  template <class A>
-  GuardAwaiter(L* p, A a) : inner_(a), p_(p) {}
-  GuardAwaiter(const GuardAwaiter&) = delete;
-  GuardAwaiter& operator=(const GuardAwaiter&) = delete;
-  bool await_ready() { return inner_.await_ready(); }
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
-    inner_.await_suspend(h);
-  }
-  LockGuard<L> await_resume() {
-    inner_.await_resume();
-    return LockGuard<L>(*p_);
-  }
-
- private:
-  Inner inner_;
-  L* p_;
-};
-
-}  // namespace detail
-
 /// An event flag tasks can wait for.
 ///
 /// `set()` wakes every waiting task (each resumes one iteration later); `wait()` returns
@@ -222,7 +122,12 @@ class Event {
   bool is_set() const noexcept { return value_; }
   /// Sets the flag and wakes every task waiting (not those that will wait afterwards:
   /// the flag is up, they do not block). **Python:** `set()`.
-  inline void set();
+  void set() {
+    if (value_) return;
+    value_ = true;
+    for (detail::WaiterNode& n : waiters_)
+      if (!n.done()) detail::wake_waiter(&n);
+  }
   /// Clears the flag. **Python:** `clear()`.
   void clear() noexcept { value_ = false; }
   /// Waits until the flag is set; returns true. **Python:** `await event.wait()`.
@@ -236,6 +141,7 @@ class Event {
   std::size_t waiter_count() const noexcept { return waiters_.size(); }
 
  private:
+  friend class detail::ParkingAwaiter<Event>;
   friend class detail::EventWaitAwaiter;
   detail::WaiterList waiters_;
   detail::LoopCore* loop_ = nullptr;
@@ -266,7 +172,11 @@ class Lock {
     return detail::AwaitableCall<detail::LockAcquireAwaiter, Lock*>(this);
   }
   /// Releases the lock and wakes the first waiter. **Python:** `release()`.
-  inline void release();
+  void release() {
+    if (!locked_) throw RuntimeError("Lock is not acquired.");
+    locked_ = false;
+    wake_up_first();
+  }
   /// Acquires and returns a LockGuard that releases on scope exit.
   /// **Python:** `async with lock:`.
   detail::AwaitableCall<detail::GuardAwaiter<Lock, detail::LockAcquireAwaiter>, Lock*, Lock*>
@@ -281,6 +191,7 @@ class Lock {
   std::size_t waiter_count() const noexcept { return waiters_.size(); }
 
  private:
+  friend class detail::ParkingAwaiter<Lock>;
   friend class detail::LockAcquireAwaiter;
   /// CPython `_wake_up_first`: the first waiter, unless already woken, is set to wake up.
   void wake_up_first() {
@@ -288,9 +199,9 @@ class Lock {
     if (n && !n->done()) detail::wake_waiter(n);
   }
   bool all_waiters_cancelled() const {
-    bool all = true;
-    waiters_.for_each([&](detail::WaiterNode* n) { return all = n->cancelled(); });
-    return all;
+    for (const detail::WaiterNode& n : waiters_)
+      if (!n.cancelled()) return false;
+    return true;
   }
 
   detail::WaiterList waiters_;
@@ -318,9 +229,9 @@ class Semaphore {
   /// True when `acquire()` would wait: no slot, or live waiters ahead. **Python:** `locked()`.
   bool locked() const {
     if (value_ == 0) return true;
-    bool any_live = false;
-    waiters_.for_each([&](detail::WaiterNode* n) { return !(any_live = !n->cancelled()); });
-    return any_live;
+    for (const detail::WaiterNode& n : waiters_)
+      if (!n.cancelled()) return true;
+    return false;
   }
   /// Takes a slot; returns true. **Python:** `await sem.acquire()`.
   detail::AwaitableCall<detail::SemaphoreAcquireAwaiter, Semaphore*> acquire() {
@@ -351,21 +262,19 @@ class Semaphore {
   virtual const char* class_name() const { return "Semaphore"; }
   /// CPython `_wake_up_next`: grants a slot to the first waiter not yet woken.
   bool wake_up_next() {
-    detail::WaiterNode* found = nullptr;
-    waiters_.for_each([&](detail::WaiterNode* n) {
-      if (n->done()) return true;
-      found = n;
-      return false;
-    });
-    if (!found) return false;
-    --value_;
-    detail::wake_waiter(found);
-    return true;
+    for (detail::WaiterNode& n : waiters_) {
+      if (n.done()) continue;
+      --value_;
+      detail::wake_waiter(&n);
+      return true;
+    }
+    return false;
   }
 
   int value_;
 
  private:
+  friend class detail::ParkingAwaiter<Semaphore>;
   friend class detail::SemaphoreAcquireAwaiter;
   detail::WaiterList waiters_;
   detail::LoopCore* loop_ = nullptr;
@@ -451,18 +360,18 @@ class Condition {
   std::size_t waiter_count() const noexcept { return waiters_.size(); }
 
  private:
+  friend class detail::ParkingAwaiter<Condition>;
   friend class detail::ConditionWaitAwaiter;
   /// CPython `_notify(n)`.
   void notify_waiters(std::size_t n) {
     std::size_t idx = 0;
-    waiters_.for_each([&](detail::WaiterNode* w) {
-      if (idx >= n) return false;
-      if (!w->done()) {
+    for (detail::WaiterNode& w : waiters_) {
+      if (idx >= n) return;
+      if (!w.done()) {
         ++idx;
-        detail::wake_waiter(w);
+        detail::wake_waiter(&w);
       }
-      return true;
-    });
+    }
   }
 
   Lock own_lock_;
@@ -520,115 +429,6 @@ class Barrier {
   State state_ = State::filling;
 };
 
-// ---------------------------------------------------------------------------------------
-
-inline void Event::set() {
-  if (value_) return;
-  value_ = true;
-  waiters_.for_each([](detail::WaiterNode* n) {
-    if (!n->done()) detail::wake_waiter(n);
-    return true;
-  });
-}
-
-inline void Lock::release() {
-  if (!locked_) throw RuntimeError("Lock is not acquired.");
-  locked_ = false;
-  wake_up_first();
-}
-
-namespace detail {
-
-inline bool EventWaitAwaiter::await_ready() const noexcept { return ev_->value_; }
-template <class P>
-void EventWaitAwaiter::await_suspend(std::coroutine_handle<P> h) {
-  PromiseBase* t = h.promise().task_;
-  bind_loop(ev_->loop_, t->loop_, *ev_);
-  task_ = t;
-  node_.emplace().rearm(t->loop_);
-  ev_->waiters_.push_back(node_.get());
-  park_on(node_.get(), h);
-}
-inline bool EventWaitAwaiter::await_resume() {
-  if (task_) {
-    ev_->waiters_.remove(node_.get());  // CPython: `finally: self._waiters.remove(fut)`
-    task_->rethrow_injected();
-  }
-  return true;
-}
-
-inline bool LockAcquireAwaiter::await_ready() {
-  // Fair: jump the queue only if every waiter is cancelled.
-  if (!lock_->locked_ && lock_->all_waiters_cancelled()) {
-    lock_->locked_ = true;
-    return true;
-  }
-  return false;
-}
-template <class P>
-void LockAcquireAwaiter::await_suspend(std::coroutine_handle<P> h) {
-  PromiseBase* t = h.promise().task_;
-  bind_loop(lock_->loop_, t->loop_, *lock_);
-  task_ = t;
-  node_.emplace().rearm(t->loop_);
-  lock_->waiters_.push_back(node_.get());
-  park_on(node_.get(), h);
-}
-inline bool LockAcquireAwaiter::await_resume() {
-  if (task_) {
-    lock_->waiters_.remove(node_.get());
-    if (task_->inject_) {
-      // Cancelled (possibly after being woken): if the lock is free, make sure the
-      // first waiter will run (CPython: `if not self._locked: self._wake_up_first()`).
-      if (!lock_->locked_) lock_->wake_up_first();
-      task_->rethrow_injected();
-    }
-  }
-  lock_->locked_ = true;
-  return true;
-}
-
-inline bool SemaphoreAcquireAwaiter::await_ready() {
-  if (!sem_->locked()) {
-    --sem_->value_;
-    return true;
-  }
-  return false;
-}
-template <class P>
-void SemaphoreAcquireAwaiter::await_suspend(std::coroutine_handle<P> h) {
-  PromiseBase* t = h.promise().task_;
-  bind_loop(sem_->loop_, t->loop_, *sem_);
-  task_ = t;
-  node_.emplace().rearm(t->loop_);
-  sem_->waiters_.push_back(node_.get());
-  park_on(node_.get(), h);
-}
-inline bool SemaphoreAcquireAwaiter::await_resume() {
-  if (!task_) return true;
-  sem_->waiters_.remove(node_.get());
-  const bool cancelled = task_->inject_ != nullptr;
-  // Granted a slot (set_result) but cancelled before resuming: give the slot back.
-  if (cancelled && node_->done() && !node_->cancelled()) ++sem_->value_;
-  // New waiters may have queued behind us under FIFO: wake as many as the count allows.
-  while (sem_->value_ > 0)
-    if (!sem_->wake_up_next()) break;
-  task_->rethrow_injected();
-  return true;
-}
-
-template <class P>
-void ConditionWaitAwaiter::await_suspend(std::coroutine_handle<P> h) {
-  PromiseBase* t = h.promise().task_;
-  task_ = t;
-  cnode_.rearm(t->loop_);
-  cond_->waiters_.push_back(&cnode_);
-  park_on(&cnode_, h);
-}
-inline void ConditionWaitAwaiter::await_resume() {
-  cond_->waiters_.remove(&cnode_);
-  task_->rethrow_injected();
-}
-
-}  // namespace detail
 }  // namespace asyncio
+
+#include "asyncio/detail/lock_awaiters.hpp"  // IWYU pragma: export

@@ -2,19 +2,20 @@
 /// \file queues.hpp
 /// `Queue`, `PriorityQueue`, `LifoQueue` for producer/consumer tasks of one loop, and
 /// their exceptions `QueueEmpty`, `QueueFull`, `QueueShutDown` (CPython `asyncio.queues`).
+//
+// CPython: queues.py. The awaiters of `get`, `put` and `join` are in
+// detail/queue_awaiters.hpp, the FIFO store in detail/ring_buffer.hpp. A queue owns its
+// items and no awaiter; a blocked `put` owns its item until it is stored.
 
-#include <coroutine>
 #include <cstddef>
-#include <cstdint>
-#include <cstdio>
 #include <functional>
-#include <memory>
-#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "asyncio/detail/queue_awaiters.hpp"  // QueueGetAwaiter, QueuePutAwaiter, QueueJoinAwaiter
+#include "asyncio/detail/ring_buffer.hpp"
 #include "asyncio/detail/waiter_list.hpp"
 #include "asyncio/exceptions.hpp"
 #include "asyncio/locks.hpp"
@@ -41,192 +42,6 @@ class QueueShutDown : public std::runtime_error {
   QueueShutDown() : std::runtime_error("") {}
   using std::runtime_error::runtime_error;
 };
-
-template <class T>
-class Queue;
-
-namespace detail {
-
-/// A growable FIFO ring buffer (power-of-two capacity): no allocation once it has grown
-/// to the queue's working size (std::deque allocates and frees blocks as it cycles).
-template <class T>
-class Ring {
- public:
-  Ring() = default;
-  Ring(const Ring&) = delete;
-  Ring& operator=(const Ring&) = delete;
-  ~Ring() {
-    while (size_) pop_front();
-    if (buf_) std::allocator<T>().deallocate(buf_, cap_);
-  }
-  std::size_t size() const { return size_; }
-  void push_back(T&& v) {
-    if (size_ == cap_) grow();
-    ::new (static_cast<void*>(buf_ + ((head_ + size_) & (cap_ - 1)))) T(std::move(v));
-    ++size_;
-  }
-  T pop_front() {
-    T& slot = buf_[head_];
-    T out(std::move(slot));
-    slot.~T();
-    head_ = (head_ + 1) & (cap_ - 1);
-    --size_;
-    return out;
-  }
-
- private:
-  void grow() {
-    const std::size_t ncap = cap_ ? cap_ * 2 : 8;
-    T* nbuf = std::allocator<T>().allocate(ncap);
-    for (std::size_t i = 0; i < size_; ++i) {
-      T& slot = buf_[(head_ + i) & (cap_ - 1)];
-      ::new (static_cast<void*>(nbuf + i)) T(std::move(slot));
-      slot.~T();
-    }
-    if (buf_) std::allocator<T>().deallocate(buf_, cap_);
-    buf_ = nbuf;
-    cap_ = ncap;
-    head_ = 0;
-  }
-  T* buf_ = nullptr;
-  std::size_t cap_ = 0;
-  std::size_t head_ = 0;
-  std::size_t size_ = 0;
-};
-
-/// CPython `Queue.__repr__` minus the items: "<Queue at 0x... maxsize=1 _getters[1]>".
-inline std::string queue_repr(const char* cls, const void* self, std::ptrdiff_t maxsize,
-                              std::size_t getters, std::size_t putters, std::size_t unfinished,
-                              bool shutdown) {
-  char addr[32];
-  std::snprintf(addr, sizeof addr, "%#zx", reinterpret_cast<std::size_t>(self));
-  std::string out = std::string("<") + cls + " at " + addr + " maxsize=" + std::to_string(maxsize);
-  if (getters) out += " _getters[" + std::to_string(getters) + "]";
-  if (putters) out += " _putters[" + std::to_string(putters) + "]";
-  if (unfinished) out += " tasks=" + std::to_string(unfinished);
-  if (shutdown) out += " shutdown";
-  return out + ">";
-}
-
-/// Awaiter of `Queue::get()`: CPython's `while self.empty(): ... await getter` loop,
-/// re-parking without a coroutine round trip (retry_wakeup) while the queue stays empty.
-template <class T>
-class QueueGetAwaiter {
- public:
-  explicit QueueGetAwaiter(Queue<T>* q) : q_(q) {}
-  QueueGetAwaiter(const QueueGetAwaiter&) = delete;
-  QueueGetAwaiter& operator=(const QueueGetAwaiter&) = delete;
-  ~QueueGetAwaiter() {
-    if (WaiterNode* n = node_.get()) unpark_ctx(n, task_, this);
-  }
-
-  bool await_ready() const { return !q_->empty() || q_->is_shutdown_; }
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
-    PromiseBase* t = h.promise().task_;
-    bind_loop(q_->loop_, t->loop_, *q_);
-    task_ = t;
-    t->resume_ = h;
-    arm();
-  }
-  T await_resume() {
-    if (task_ && task_->inject_) {
-      // CPython: `except: getter.cancel(); self._getters.remove(getter); if not
-      // self.empty() and not getter.cancelled(): self._wakeup_next(self._getters); raise`.
-      // (The getter is always done here: the task resumes only through it.)
-      q_->getters_.remove(node_.get());
-      if (!q_->empty() && !node_->cancelled()) q_->wakeup_next(q_->getters_);
-      task_->rethrow_injected();
-    }
-    return q_->get_nowait();
-  }
-  /// The woken task finds the queue still empty (and not shut down): park again, on a
-  /// fresh getter at the end of the FIFO.
-  bool retry() {
-    if (!q_->empty() || q_->is_shutdown_) return false;
-    arm();
-    return true;
-  }
-
-  PromiseBase* task_ = nullptr;
-
- private:
-  void arm() {
-    node_.emplace().rearm(task_->loop_);
-    q_->getters_.push_back(node_.get());
-    node_->push_callback(&retry_wakeup<QueueGetAwaiter>, this);
-    task_->fut_waiter_ = node_.get();
-  }
-  Queue<T>* q_;
-  LazyWaiterNode node_;
-};
-
-/// Awaiter of `Queue::put(item)`: CPython's `while self.full(): ... await putter` loop.
-template <class T>
-class QueuePutAwaiter {
- public:
-  QueuePutAwaiter(Queue<T>* q, T&& item) : q_(q), item_(std::move(item)) {}
-  QueuePutAwaiter(const QueuePutAwaiter&) = delete;
-  QueuePutAwaiter& operator=(const QueuePutAwaiter&) = delete;
-  ~QueuePutAwaiter() {
-    if (WaiterNode* n = node_.get()) unpark_ctx(n, task_, this);
-  }
-
-  bool await_ready() const { return !q_->full() || q_->is_shutdown_; }
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
-    PromiseBase* t = h.promise().task_;
-    bind_loop(q_->loop_, t->loop_, *q_);
-    task_ = t;
-    t->resume_ = h;
-    arm();
-  }
-  void await_resume() {
-    if (task_ && task_->inject_) {
-      q_->putters_.remove(node_.get());
-      if (!q_->full() && !node_->cancelled()) q_->wakeup_next(q_->putters_);
-      task_->rethrow_injected();
-    }
-    q_->put_nowait(std::move(item_));  // QueueShutDown if shut down
-  }
-  bool retry() {
-    if (!q_->full() || q_->is_shutdown_) return false;
-    arm();
-    return true;
-  }
-
-  PromiseBase* task_ = nullptr;
-
- private:
-  void arm() {
-    node_.emplace().rearm(task_->loop_);
-    q_->putters_.push_back(node_.get());
-    node_->push_callback(&retry_wakeup<QueuePutAwaiter>, this);
-    task_->fut_waiter_ = node_.get();
-  }
-  Queue<T>* q_;
-  LazyWaiterNode node_;
-  T item_;
-};
-
-/// Awaiter of `Queue::join()`.
-class QueueJoinAwaiter {
- public:
-  QueueJoinAwaiter(const std::size_t* unfinished, Event* finished)
-      : unfinished_(unfinished), wait_(finished) {}
-  bool await_ready() const { return *unfinished_ == 0 || wait_.await_ready(); }
-  template <class P>
-  void await_suspend(std::coroutine_handle<P> h) {
-    wait_.await_suspend(h);
-  }
-  void await_resume() { wait_.await_resume(); }
-
- private:
-  const std::size_t* unfinished_;
-  EventWaitAwaiter wait_;
-};
-
-}  // namespace detail
 
 /// A FIFO queue for coordinating producer and consumer tasks.
 ///
@@ -335,6 +150,8 @@ class Queue {
   virtual const char* class_name() const { return "Queue"; }
 
  private:
+  template <class, class>
+  friend class detail::QueueWaitAwaiter;
   friend class detail::QueueGetAwaiter<T>;
   friend class detail::QueuePutAwaiter<T>;
 
@@ -349,7 +166,7 @@ class Queue {
   }
 
   std::ptrdiff_t maxsize_;
-  detail::Ring<T> fifo_;
+  detail::RingBuffer<T> fifo_;
   detail::WaiterList getters_;
   detail::WaiterList putters_;
   std::size_t unfinished_ = 0;

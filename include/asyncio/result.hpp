@@ -1,6 +1,9 @@
 #pragma once
 /// \file result.hpp
 /// `Result<T>`: a value or an exception — an element of `gather(return_exceptions, ...)`.
+//
+// CPython: no class of its own; tasks.py's `gather(..., return_exceptions=True)` puts the
+// exception object itself in the result list. A Result owns its value or exception.
 
 #include <exception>
 #include <utility>
@@ -43,6 +46,7 @@ class Result {
 };
 
 /// `Result<void>`: success, or an exception.
+/// **Python:** an element of that list for a child that returns None.
 template <>
 class Result<void> {
  public:

@@ -1,47 +1,15 @@
 #pragma once
 /// \file shield.hpp
 /// `shield(aw)`: protect an awaitable from the cancellation of whoever awaits it.
+//
+// CPython: tasks.py: `shield`. Its two done callbacks are in detail/shield_callbacks.hpp.
 
-#include <type_traits>
 #include <utility>
 
+#include "asyncio/detail/shield_callbacks.hpp"  // ShieldInnerDone, ShieldOuterDone
 #include "asyncio/event_loop.hpp"
 
 namespace asyncio {
-
-namespace detail {
-template <class T>
-struct ShieldInnerDone {  // CPython shield's `_inner_done_callback`
-  Future<T> outer;
-  template <class F>
-  void operator()(const F& inner) const {
-    if (outer.cancelled()) {
-      if (!inner.cancelled()) (void)inner.exception();  // mark retrieved
-      return;
-    }
-    if (inner.cancelled()) {
-      outer.cancel();
-    } else if (auto exc = inner.exception()) {
-      outer.set_exception(exc);
-    } else if constexpr (std::is_void_v<T>) {
-      outer.set_result();
-    } else if constexpr (std::is_copy_constructible_v<T>) {
-      outer.set_result(inner.result());
-    } else {
-      outer.set_result(std::move(inner.result()));
-    }
-  }
-  bool operator==(const ShieldInnerDone& o) const { return outer == o.outer; }
-};
-template <class T>
-struct ShieldOuterDone {  // CPython shield's `_outer_done_callback`
-  Future<T> inner;
-  void operator()(const Future<T>& outer) const {
-    if (!inner.done()) inner.remove_done_callback(ShieldInnerDone<T>{outer});
-  }
-  bool operator==(const ShieldOuterDone& o) const { return inner == o.inner; }
-};
-}  // namespace detail
 
 /// Returns a future that follows `aw` but whose cancellation does not reach `aw`.
 ///

@@ -2,6 +2,13 @@
 /// \file task_group.hpp
 /// `TaskGroup`: structured concurrency — children that fail cancel the rest; errors
 /// reported together.
+//
+// CPython: taskgroups.py: `TaskGroup`. The `async with` runner is detail/scope.hpp's.
+// Ownership and lifetime: a TaskGroup lives in `run`'s coroutine frame; it holds one
+// reference on every child task it made (`children_`) until it is destroyed. A child's
+// done callback holds no reference on the group: the exit waits until every child has
+// finished (and its callback has run), and on abnormal paths (frames destroyed by
+// loop.close()) the destructor unregisters the callbacks still on the children.
 
 #include <deque>
 #include <exception>
@@ -11,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "asyncio/detail/intrusive_list.hpp"
+#include "asyncio/detail/scope.hpp"
 #include "asyncio/event_loop.hpp"
 
 namespace asyncio {
@@ -62,13 +71,16 @@ class TaskGroup {
   std::string repr() const;
 
  private:
-  struct Child {  // one per child still in the group; intrusive list in creation order
+  struct ChildTag {};
+  /// One per child task (in `children_`, never reused); linked in `pending_`, in creation
+  /// order, while the task runs. Holds one reference on the task.
+  struct Child : detail::ListHook<ChildTag> {
+    Child(TaskGroup* g, detail::FutureBase* t) : group(g), task(t) {}
     TaskGroup* group;
-    detail::FutureBase* task;  // one reference
-    Child* prev;
-    Child* next;
-    bool registered;
+    detail::FutureBase* task;
+    bool registered = false;  ///< its done callback is on the task
   };
+  struct Scope;  // the `async with` of `run`
 
   void aenter();
   Coro<void> aexit(std::exception_ptr exc);
@@ -76,15 +88,13 @@ class TaskGroup {
   void add_child(detail::FutureBase* t);
   void abort();
   void on_task_done(Child* c);
-  void unlink(Child* c);
   static void on_task_done_item(void* ctx, void* fut, detail::Op op);
 
   EventLoop* loop_ = nullptr;
   AnyTask parent_task_;
-  std::deque<Child> children_;  // stable addresses; slots are not reused
-  Child* head_ = nullptr;
-  Child* tail_ = nullptr;
-  std::size_t ntasks_ = 0;
+  std::deque<Child> children_;                      // stable addresses; slots are not reused
+  detail::IntrusiveList<Child, ChildTag> pending_;  // after children_: unlinks before they go
+  std::size_t ntasks_ = 0;                          // the length of pending_
   std::vector<std::exception_ptr> errors_;
   Future<void> on_completed_fut_;
   bool entered_ = false;
@@ -106,51 +116,18 @@ Task<T> TaskGroup::create_task(Coro<T> coro, std::string name) {
   return task;
 }
 
-namespace detail {
-template <class B, bool WithGroup = std::is_invocable_v<B&, TaskGroup&>>
-struct group_body {
-  using type = std::invoke_result_t<B&, TaskGroup&>;
-  static type call(B& b, TaskGroup& tg) { return b(tg); }
+/// The `async with` of `run` (detail/scope.hpp): the group lives in the runner's frame.
+struct TaskGroup::Scope {
+  void enter() { tg.aenter(); }
+  TaskGroup& target() { return tg; }
+  Coro<void> exit(const std::exception_ptr& exc) { return tg.aexit(exc); }
+  TaskGroup tg;
 };
-template <class B>
-struct group_body<B, false> {
-  using type = std::invoke_result_t<B&>;
-  static type call(B& b, TaskGroup&) { return b(); }
-};
-}  // namespace detail
 
 template <class F>
 auto TaskGroup::run(F&& body) {
-  using B = std::remove_cvref_t<F>;
-  using Body = detail::group_body<B>;
-  using R = typename decltype(detail::as_coro(std::declval<typename Body::type>()))::value_type;
-  struct Runner {
-    static Coro<R> go(B b) {
-      TaskGroup tg;
-      tg.aenter();
-      std::exception_ptr exc;
-      if constexpr (std::is_void_v<R>) {
-        try {
-          co_await detail::as_coro(Body::call(b, tg));
-        } catch (...) {
-          exc = std::current_exception();
-        }
-        co_await tg.aexit(exc);
-        if (exc) std::rethrow_exception(exc);
-      } else {
-        std::optional<R> result;
-        try {
-          result.emplace(co_await detail::as_coro(Body::call(b, tg)));
-        } catch (...) {
-          exc = std::current_exception();
-        }
-        co_await tg.aexit(exc);
-        if (exc) std::rethrow_exception(exc);
-        co_return std::move(*result);
-      }
-    }
-  };
-  return Runner::go(B(std::forward<F>(body)));
+  return detail::run_scope<detail::scope_result_t<std::decay_t<F>, TaskGroup>, Scope>(
+      std::forward<F>(body));
 }
 
 }  // namespace asyncio

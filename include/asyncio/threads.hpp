@@ -8,12 +8,15 @@
 /// reaches its loop through `call_soon_threadsafe` (the loop's only cross-thread entry
 /// point), which completes the loop-side Future one iteration before the awaiting task
 /// resumes — CPython's `wrap_future` chain, step for step. See docs/threads.md.
+//
+// CPython: concurrent/futures/_base.py (`Future`, `Executor`), concurrent/futures/thread.py
+// (`ThreadPoolExecutor`), asyncio/futures.py (`wrap_future`, `_chain_future`),
+// asyncio/base_events.py (`run_in_executor`), asyncio/threads.py (`to_thread`),
+// asyncio/tasks.py (`run_coroutine_threadsafe`). The machinery is in
+// detail/concurrent_state.hpp (the shared state of a ConcurrentFuture, work items) and
+// detail/loop_threads.hpp (the loop's side; ownership and thread rules are noted there).
 
-#include <atomic>
-#include <condition_variable>
-#include <coroutine>
 #include <cstddef>
-#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -26,68 +29,14 @@
 #include <vector>
 
 #include "asyncio/coro.hpp"
+#include "asyncio/detail/concurrent_state.hpp"  // ConcurrentState, WorkItem, CallItem
+#include "asyncio/detail/loop_threads.hpp"      // LoopThreads, wrap_concurrent, ThreadsafeChain
 #include "asyncio/event_loop.hpp"
 #include "asyncio/exceptions.hpp"
 #include "asyncio/future.hpp"
 #include "asyncio/task.hpp"
 
 namespace asyncio {
-
-template <class T = void>
-class ConcurrentFuture;
-
-namespace detail {
-
-/// CPython concurrent.futures states (`_base.PENDING` ...).
-enum class CfState : std::uint8_t { pending, running, cancelled, cancelled_and_notified, finished };
-
-/// Non-template part of a concurrent future's state. Every field is guarded by `mu`.
-struct ConcurrentStateBase {
-  std::mutex mu;
-  std::condition_variable cv;
-  CfState state = CfState::pending;
-  std::exception_ptr exc;
-
-  bool is_done() const {
-    return state == CfState::cancelled || state == CfState::cancelled_and_notified ||
-           state == CfState::finished;
-  }
-  bool is_cancelled() const {
-    return state == CfState::cancelled || state == CfState::cancelled_and_notified;
-  }
-  /// Waits (at most `timeout` seconds) until done; throws CancelledError if cancelled,
-  /// TimeoutError if still not done (CPython `Future.result(timeout)`'s waiting part).
-  void wait_done(std::unique_lock<std::mutex>& lk, std::optional<double> timeout);
-  /// "<Future at 0x... state=finished>" (locks `mu`).
-  std::string repr();
-  /// The same, `mu` already held.
-  std::string repr_unlocked() const;
-};
-
-/// Reports an exception thrown by a concurrent future's done callback (CPython logs
-/// "exception calling callback for <Future ...>" and carries on).
-void report_concurrent_callback_error(const std::string& future_repr,
-                                      std::exception_ptr e) noexcept;
-
-template <class T>
-struct ConcurrentState : ConcurrentStateBase {
-  Slot<T> value;
-  std::vector<std::function<void(const ConcurrentFuture<T>&)>> callbacks;
-};
-
-/// A unit of work queued on an executor (CPython `thread._WorkItem`).
-struct WorkItem {
-  virtual ~WorkItem() = default;
-  /// Runs the call in a worker, unless its future was cancelled meanwhile.
-  virtual void run() = 0;
-  /// Cancels its future (`shutdown(cancel_futures=True)`).
-  virtual void cancel() = 0;
-};
-
-template <class T>
-using call_result_t = std::remove_cvref_t<T>;
-
-}  // namespace detail
 
 /// The result of a call running on another thread: thread-safe, blocking.
 ///
@@ -101,7 +50,7 @@ using call_result_t = std::remove_cvref_t<T>;
 /// InvalidStateError.
 /// **Python:** `concurrent.futures.Future` (whose CancelledError is a distinct class;
 /// here it is `asyncio::CancelledError`).
-template <class T>
+template <class T = void>
 class ConcurrentFuture {
  public:
   using value_type = T;
@@ -272,44 +221,6 @@ class ConcurrentFuture {
   std::shared_ptr<detail::ConcurrentState<T>> s_;
 };
 
-namespace detail {
-template <class R, class F, class Args>
-class CallItem final : public WorkItem {
- public:
-  CallItem(ConcurrentFuture<R> f, F&& fn, Args&& args)
-      : fut_(std::move(f)), fn_(std::move(fn)), args_(std::move(args)) {}
-  void run() override {
-    if (!fut_.set_running_or_notify_cancel()) return;
-    // The future is completed outside the catch block, with the only reference to the
-    // exception: nothing of it stays in this thread once the loop may have consumed it.
-    std::exception_ptr e;
-    if constexpr (std::is_void_v<R>) {
-      try {
-        std::apply(std::move(fn_), std::move(args_));
-      } catch (...) {
-        e = std::current_exception();
-      }
-      if (!e) return fut_.set_result();
-    } else {
-      std::optional<R> r;
-      try {
-        r.emplace(std::apply(std::move(fn_), std::move(args_)));
-      } catch (...) {
-        e = std::current_exception();
-      }
-      if (!e) return fut_.set_result(std::move(*r));
-    }
-    fut_.set_exception(std::move(e));
-  }
-  void cancel() override { fut_.cancel(); }
-
- private:
-  ConcurrentFuture<R> fut_;
-  F fn_;
-  Args args_;
-};
-}  // namespace detail
-
 /// Something that runs calls asynchronously. **Python:** `concurrent.futures.Executor`.
 class Executor {
  public:
@@ -342,8 +253,8 @@ class Executor {
 };
 
 namespace detail {
-struct PoolCore;
-}
+struct PoolCore;  // src/threads.cpp
+}  // namespace detail
 
 /// A pool of worker threads, started lazily (one more per submit while none is idle, up
 /// to `max_workers`). Default size: min(32, CPUs available + 4).
@@ -370,185 +281,6 @@ class ThreadPoolExecutor : public Executor {
  private:
   std::shared_ptr<detail::PoolCore> core_;
 };
-
-namespace detail {
-
-/// One wrapped concurrent future waiting to be delivered to its loop (loop thread only).
-/// References: the loop's pending list, and the loop future's check-cancel callback.
-struct CompletionEntry {
-  CompletionEntry* prev = nullptr;
-  CompletionEntry* next = nullptr;
-  FutureBase* fut = nullptr;  ///< the loop-side future (one reference) until delivered
-  std::uint32_t refs = 2;
-  CompletionEntry() = default;
-  CompletionEntry(const CompletionEntry&) = delete;
-  CompletionEntry& operator=(const CompletionEntry&) = delete;
-  virtual ~CompletionEntry() = default;
-  /// CPython `_copy_future_state(source, fut)`.
-  virtual void copy_state() = 0;
-  /// CPython `source.cancel()`.
-  virtual void cancel_source() = 0;
-  void release() {
-    if (--refs == 0) delete this;
-  }
-};
-
-/// Per-loop state of threads.hpp, shared (std::shared_ptr) with whatever another thread
-/// holds to reach the loop. `loop` is cleared, under `mu`, when the loop closes; a
-/// thread posts only under `mu` with `loop` set, so it never touches a dead loop.
-/// Every other field belongs to the loop's thread.
-struct LoopThreads {
-  explicit LoopThreads(EventLoop* l);
-  LoopThreads(const LoopThreads&) = delete;
-  LoopThreads& operator=(const LoopThreads&) = delete;
-  ~LoopThreads();
-
-  std::mutex mu;
-  EventLoop* loop;         ///< guarded by mu (written only by the loop's thread); null once closed
-  EventLoop* const owner;  ///< the loop, for its own thread
-
-  std::shared_ptr<ThreadPoolExecutor> default_executor;
-  bool executor_shutdown_called = false;
-
-  /// Queues `fn()` on the loop from any thread (call_soon_threadsafe); false, with `fn`
-  /// dropped, once the loop is closed.
-  template <class F>
-  bool post(F&& fn) {
-    std::lock_guard<std::mutex> lk(mu);
-    if (!loop) return false;
-    try {
-      loop->call_soon_threadsafe(std::forward<F>(fn));
-      return true;
-    } catch (const RuntimeError&) {  // closing: "Event loop is closed"
-      return false;
-    }
-  }
-
-  /// Registers `e` as awaiting delivery (the loop's virtual clock holds still meanwhile).
-  void add(CompletionEntry* e);
-  /// On the loop: completes `e`'s future from its source (CPython `_set_state`).
-  void deliver(CompletionEntry* e);
-  /// Done callback on the loop future (CPython `_call_check_cancel`); ctx = the entry.
-  static void check_cancel_cb(void* ctx, void* fut, Op op);
-
- private:
-  struct Hook : CloseHook {
-    LoopThreads* owner;
-  };
-  static void on_close(CloseHook* h);
-  CompletionEntry* head_ = nullptr;
-  Hook hook_;
-};
-
-/// The loop's LoopThreads, made on first use.
-const std::shared_ptr<LoopThreads>& loop_threads(EventLoop& loop);
-/// CPython `run_in_executor(None, ...)`'s executor: the default one, made on first use.
-/// **Exceptions:** RuntimeError("Executor shutdown has been called").
-Executor* default_executor(EventLoop& loop);
-
-template <class T>
-struct WrapEntry final : CompletionEntry {
-  WrapEntry(ConcurrentFuture<T> s, bool move) : src(std::move(s)), move_result(move) {}
-  void copy_state() override {
-    FutureBase* f = fut;
-    if (f->done()) return;  // cancelled meanwhile: `if dest.cancelled(): return`
-    if (src.cancelled()) {
-      f->cancel({});
-      return;
-    }
-    if (std::exception_ptr e = move_result ? src.take_exception() : src.exception()) {
-      f->finish_with_exception(std::move(e));
-      return;
-    }
-    if constexpr (!std::is_void_v<T>) {
-      if constexpr (copy_constructible_v<T>) {
-        if (!move_result) {
-          slot_of<T>(f).emplace(src.result());
-          f->finish_with_value();
-          return;
-        }
-      }
-      slot_of<T>(f).emplace(src.take_value());
-    }
-    f->finish_with_value();
-  }
-  void cancel_source() override { src.cancel(); }
-  ConcurrentFuture<T> src;
-  bool move_result;
-};
-
-/// CPython `wrap_future(src, loop=loop)` (= `_chain_future(src, new_future)`).
-/// `move_result`: the caller is the only consumer of `src` (run_in_executor).
-template <class T>
-Future<T> wrap_concurrent(ConcurrentFuture<T> src, EventLoop& loop, bool move_result) {
-  const std::shared_ptr<LoopThreads>& lt = loop_threads(loop);
-  Future<T> fut = loop.create_future<T>();
-  auto* e = new WrapEntry<T>(std::move(src), move_result);
-  e->fut = fut.state_ptr();
-  e->fut->add_ref();
-  lt->add(e);
-  // destination.add_done_callback(_call_check_cancel), then
-  // source.add_done_callback(_call_set_state): from the completing thread, post _set_state.
-  e->fut->push_callback(&LoopThreads::check_cancel_cb, e);
-  e->src.add_done_callback([link = lt, e](const ConcurrentFuture<T>&) {
-    link->post([link, e] { link->deliver(e); });
-  });
-  return fut;
-}
-
-/// run_coroutine_threadsafe's chain task → concurrent future (CPython `_chain_future`).
-/// Kept alive by itself (`self`) until the task's done callback has run or been dropped
-/// (loop closed), and by the concurrent future's callback.
-template <class T>
-struct ThreadsafeChain {
-  ConcurrentFuture<T> dest;
-  Task<T> task;  ///< loop thread only; cleared when the task is done or the loop closes
-  std::shared_ptr<LoopThreads> link;
-  std::shared_ptr<ThreadsafeChain> self;
-
-  /// Done callback on the task (CPython `_call_set_state` → `_set_concurrent_future_state`).
-  static void on_task_done(void* ctx, void* fut, Op op) {
-    auto* c = static_cast<ThreadsafeChain*>(ctx);
-    auto* f = static_cast<FutureBase*>(fut);
-    std::shared_ptr<ThreadsafeChain> keep = std::move(c->self);
-    if (op != Op::run) {  // the loop is closing: `dest` stays pending, as in CPython
-      c->task = Task<T>();
-      if (op != Op::forget) f->release();
-      return;
-    }
-    LoopCore* loop = f->loop_;
-    const bool cancelled = f->cancelled();
-    std::exception_ptr e;
-    std::optional<std::conditional_t<std::is_void_v<T>, char, T>> value;
-    if (!cancelled) {
-      e = f->exception();
-      if constexpr (!std::is_void_v<T>) {
-        if (!e) value.emplace(std::move(slot_of<T>(f).get()));  // the task is internal
-      }
-    }
-    // Drop the chain's references before another thread can see the outcome: the task
-    // (and its reference to the exception) is destroyed here, on the loop's thread, not
-    // while the other thread may still be reading the exception.
-    c->task = Task<T>();
-    f->release();
-    try {
-      if (cancelled) c->dest.cancel();
-      if (c->dest.set_running_or_notify_cancel()) {
-        if (e) {
-          c->dest.set_exception(std::move(e));
-        } else if constexpr (std::is_void_v<T>) {
-          c->dest.set_result();
-        } else {
-          c->dest.set_result(std::move(*value));
-        }
-      }
-    } catch (...) {
-      report_callback_exception(loop, std::current_exception(), "_call_set_state");
-    }
-  }
-};
-
-}  // namespace detail
 
 template <class F, class... A>
 auto EventLoop::run_in_executor(Executor* executor, F&& fn, A&&... args)
@@ -592,33 +324,7 @@ Coro<std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>> to_thread(F fn, 
 template <class T>
 ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
   auto dest = ConcurrentFuture<T>::create();
-  // On the loop's thread (CPython's `callback`): make the task, chain it to `dest`. A
-  // cancel of `dest` before then reaches the task as soon as it exists, as in CPython.
-  loop.call_soon_threadsafe([c = std::move(coro), dest, &loop]() mutable {
-    try {
-      Task<T> task = loop.create_task(std::move(c));  // ensure_future(coro, loop=loop)
-      std::shared_ptr<detail::LoopThreads> link = detail::loop_threads(loop);
-      auto chain = std::make_shared<detail::ThreadsafeChain<T>>();
-      chain->dest = dest;
-      chain->task = task;
-      chain->link = link;
-      chain->self = chain;
-      std::weak_ptr<detail::ThreadsafeChain<T>> weak = chain;
-      // destination.add_done_callback(_call_check_cancel): task.cancel on the loop thread.
-      dest.add_done_callback([weak, link](const ConcurrentFuture<T>& d) {
-        if (!d.cancelled()) return;
-        link->post([weak] {
-          if (auto c = weak.lock())
-            if (c->task.valid()) c->task.cancel();
-        });
-      });
-      // source.add_done_callback(_call_set_state)
-      task.state_ptr()->add_callback(&detail::ThreadsafeChain<T>::on_task_done, chain.get());
-    } catch (...) {
-      if (dest.set_running_or_notify_cancel()) dest.set_exception(std::current_exception());
-      throw;
-    }
-  });
+  detail::chain_threadsafe(std::move(coro), dest, loop);
   return dest;
 }
 

@@ -2,6 +2,11 @@
 /// \file timeouts.hpp
 /// `timeout(delay)` / `timeout_at(when)`: a scope that cancels the current task at a
 /// deadline and turns that cancellation into TimeoutError.
+//
+// CPython: timeouts.py: `Timeout`, `timeout`, `timeout_at`. The `async with` runner is
+// detail/scope.hpp's. Lifetime: an entered Timeout is pinned (moving it terminates): its
+// timer node is embedded and the runner frame points to it. Its destructor unschedules the
+// timer and cancels the `call_soon` handle, so nothing fires into a destroyed scope.
 
 #include <exception>
 #include <optional>
@@ -9,6 +14,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "asyncio/detail/scope.hpp"
 #include "asyncio/event_loop.hpp"
 
 namespace asyncio {
@@ -74,6 +80,14 @@ class Timeout {
   struct Node : detail::TimerNode {
     Timeout* self = nullptr;
   };
+  /// The `async with` of `run` (detail/scope.hpp): enter, exit, and `as cm`.
+  struct Scope {
+    explicit Scope(Timeout* t) : t(t) {}
+    void enter() { t->enter(); }
+    Timeout& target() { return *t; }
+    void exit(const std::exception_ptr& exc) { t->exit(exc); }
+    Timeout* t;
+  };
   std::optional<double> when_;
   State state_ = State::created;
   AnyTask task_;
@@ -89,57 +103,17 @@ Timeout timeout(std::optional<Delay> delay);
 /// A timeout scope with an absolute deadline. **Python:** `asyncio.timeout_at(when)`.
 inline Timeout timeout_at(std::optional<double> when) { return Timeout(when); }
 
-namespace detail {
-template <class B, class Self>
-decltype(auto) scope_body(B&& body, Self& self) {
-  if constexpr (std::is_invocable_v<B&, Self&>) {
-    return body(self);
-  } else if constexpr (std::is_invocable_v<B&>) {
-    return body();
-  } else {
-    return std::forward<B>(body);
-  }
-}
-template <class B, class Self>
-using scope_result_t =
-    typename decltype(as_coro(scope_body(std::declval<B>(), std::declval<Self&>())))::value_type;
-}  // namespace detail
-
 template <class B>
 auto Timeout::run(B&& body) {
-  using R = detail::scope_result_t<B, Timeout>;
-  struct Runner {
-    static Coro<R> go(Timeout* self, std::remove_cvref_t<B> b) {
-      self->enter();
-      std::exception_ptr exc;
-      if constexpr (std::is_void_v<R>) {
-        try {
-          co_await detail::as_coro(detail::scope_body(std::move(b), *self));
-        } catch (...) {
-          exc = std::current_exception();
-        }
-        self->exit(exc);
-        if (exc) std::rethrow_exception(exc);
-      } else {
-        std::optional<R> result;
-        try {
-          result.emplace(co_await detail::as_coro(detail::scope_body(std::move(b), *self)));
-        } catch (...) {
-          exc = std::current_exception();
-        }
-        self->exit(exc);
-        if (exc) std::rethrow_exception(exc);
-        co_return std::move(*result);
-      }
-    }
-  };
-  return Runner::go(this, std::forward<B>(body));
+  return detail::run_scope<detail::scope_result_t<std::decay_t<B>, Timeout>, Scope>(
+      std::forward<B>(body), this);
 }
 
 /// `co_await timeout(delay, aw)`: the one-line form of `async with timeout(delay): await aw`.
+/// **Python:** `async with asyncio.timeout(delay): return await aw`.
 template <class A>
 auto timeout(std::optional<Delay> delay, A&& aw) {
-  using R = detail::scope_result_t<A, Timeout>;
+  using R = detail::scope_result_t<std::decay_t<A>, Timeout>;
   struct Runner {
     static Coro<R> go(std::optional<Delay> d, std::remove_cvref_t<A> a) {
       Timeout cm = timeout(d);

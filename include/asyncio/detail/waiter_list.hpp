@@ -1,34 +1,39 @@
 #pragma once
 // Waiters of the synchronization primitives and queues (locks.hpp, queues.hpp).
+// CPython: locks.py and queues.py keep a `collections.deque` of futures made by
+// `loop.create_future()` (`_waiters`, `_getters`, `_putters`) and park the task on one.
 //
-// CPython keeps a deque of futures made by `loop.create_future()` and parks the task on
-// one of them. Here that future is a WaiterNode embedded in the awaiter, so in the
-// awaiting coroutine's frame: blocking costs no allocation. The primitive links the node
-// into an intrusive FIFO (WaiterList) while the task waits; completing the node
-// (`set_result`) queues the task's wake-up exactly as CPython's future would.
+// Here that future is a WaiterNode embedded in the awaiter, so in the awaiting
+// coroutine's frame: blocking costs no allocation. The primitive links the node into an
+// intrusive FIFO (WaiterList, the library's IntrusiveList) while the task waits;
+// completing the node (`set_result`) queues the task's wake-up exactly as CPython's
+// future would.
 //
-// Lifetime: a node unlinks itself when destroyed; a list unlinks every node when
-// destroyed. So a primitive and the frames waiting on it may go away in either order
-// (the loop closing destroys pending frames in its own order).
+// Ownership and lifetime: a node is owned by its awaiter and pinned (its reference count
+// never drops to zero: the scheduled wake-ups' references come and go around the
+// awaiter's own); a list owns nothing. A node unlinks itself when destroyed and a list
+// unlinks every node when destroyed, so a primitive and the frames waiting on it may go
+// away in either order (the loop closing destroys pending frames in its own order).
 
 #include <cstddef>
+#include <exception>
 #include <memory>
+#include <new>
 #include <tuple>
 #include <utility>
 
+#include "asyncio/detail/intrusive_list.hpp"
 #include "asyncio/detail/promise.hpp"
 
 namespace asyncio::detail {
 
-class WaiterList;
-
 /// A pinned future owned by an awaiter (its reference count never drops to zero), plus
 /// its links in a primitive's FIFO of waiters.
-struct WaiterNode final : FutureBase {
+struct WaiterNode final : FutureBase, ListHook<WaiterNode> {
   WaiterNode() : FutureBase(nullptr) {}
   WaiterNode(const WaiterNode&) = delete;
   WaiterNode& operator=(const WaiterNode&) = delete;
-  inline ~WaiterNode();
+  ~WaiterNode() { unlink(); }
 
   /// Back to a fresh pending future bound to `loop` (a new `loop.create_future()`).
   void rearm(LoopCore* loop) {
@@ -38,76 +43,12 @@ struct WaiterNode final : FutureBase {
     cancel_.reset();
     log_traceback_ = false;
   }
-  bool linked() const { return list_ != nullptr; }
-
-  WaiterNode* prev_ = nullptr;
-  WaiterNode* next_ = nullptr;
-  WaiterList* list_ = nullptr;  ///< the list holding this node, null when unlinked
 };
 
 /// Intrusive FIFO of WaiterNodes (CPython: the `_waiters` / `_getters` / `_putters` deque).
-/// Not thread-safe.
-class WaiterList {
- public:
-  WaiterList() = default;
-  WaiterList(const WaiterList&) = delete;
-  WaiterList& operator=(const WaiterList&) = delete;
-  ~WaiterList() {
-    while (head_) pop_front();
-  }
-
-  bool empty() const { return head_ == nullptr; }
-  std::size_t size() const { return size_; }
-  WaiterNode* front() const { return head_; }
-
-  void push_back(WaiterNode* n) {
-    n->list_ = this;
-    n->prev_ = tail_;
-    n->next_ = nullptr;
-    if (tail_)
-      tail_->next_ = n;
-    else
-      head_ = n;
-    tail_ = n;
-    ++size_;
-  }
-  /// Unlinks `n` if this list holds it (CPython `deque.remove`, minus the ValueError).
-  void remove(WaiterNode* n) {
-    if (n->list_ != this) return;
-    if (n->prev_)
-      n->prev_->next_ = n->next_;
-    else
-      head_ = n->next_;
-    if (n->next_)
-      n->next_->prev_ = n->prev_;
-    else
-      tail_ = n->prev_;
-    n->prev_ = n->next_ = nullptr;
-    n->list_ = nullptr;
-    --size_;
-  }
-  WaiterNode* pop_front() {
-    WaiterNode* n = head_;
-    if (n) remove(n);
-    return n;
-  }
-
-  /// Visits the nodes in order; `f(node)` returns false to stop. `f` must not unlink.
-  template <class F>
-  void for_each(F&& f) const {
-    for (WaiterNode* n = head_; n; n = n->next_)
-      if (!f(n)) return;
-  }
-
- private:
-  WaiterNode* head_ = nullptr;
-  WaiterNode* tail_ = nullptr;
-  std::size_t size_ = 0;
-};
-
-inline WaiterNode::~WaiterNode() {
-  if (list_) list_->remove(this);
-}
+/// `remove(node)` is CPython's `deque.remove(fut)` minus the ValueError (a no-op for a
+/// node no longer linked). Not thread-safe.
+using WaiterList = IntrusiveList<WaiterNode, WaiterNode>;
 
 /// Storage for a WaiterNode built only when the awaiter really waits: the fast paths
 /// (a free lock, a set event, a non-empty queue) then cost no constructor or destructor.
@@ -161,14 +102,12 @@ inline void unpark_ctx(FutureBase* f, PromiseBase* t, void* ctx) {
 /// `A` has `PromiseBase* task_` and `bool retry()`; ctx = the awaiter, fut = its node.
 template <class A>
 void retry_wakeup(void* ctx, void* fut, Op op) {
-  auto* f = static_cast<FutureBase*>(fut);
-  if (op != Op::run) {
-    if (op != Op::forget) f->release();  // the reference taken by schedule_callbacks
-    return;
-  }
+  CallbackRef ref(fut, op);
+  if (op != Op::run) return;
   auto* a = static_cast<A*>(ctx);
   PromiseBase* t = a->task_;
-  f->release();  // the node is pinned by its awaiter: never the last reference
+  FutureBase* f = ref.future();
+  ref.release_now();  // the node is pinned by its awaiter: never the last reference
   if (f->state_ == FutureState::finished && !f->exc_ && !t->must_cancel_ && !t->done() &&
       a->retry())
     return;
@@ -176,10 +115,6 @@ void retry_wakeup(void* ctx, void* fut, Op op) {
   if (f->state_ != FutureState::finished || f->exc_) exc = f->result_error();
   task_step(t, std::move(exc));
 }
-
-}  // namespace asyncio::detail
-
-namespace asyncio::detail {
 
 /// What a primitive's waiting method returns (`lock.acquire()`, `event.wait()`,
 /// `queue.get()`...): an awaitable that builds its awaiter, in place, in the awaiting
