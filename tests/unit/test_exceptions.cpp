@@ -59,7 +59,7 @@ TEST(CancelledError, CarriesItsMessage) {
   CancelledError e("my message");
   EXPECT_STREQ(e.what(), "my message");
   EXPECT_EQ(e.message(), "my message");
-  CancelledError copy = e;
+  CancelledError copy = e;  // NOLINT(performance-unnecessary-copy-initialization): under test
   EXPECT_EQ(copy.message(), "my message");
 }
 

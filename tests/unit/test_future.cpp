@@ -159,7 +159,7 @@ TEST(Future, CancelMessageIsCarriedByEveryCancelledError) {
 TEST(Future, CopiesShareOneState) {
   EventLoop loop({.virtual_time = true});
   Future<int> a = loop.create_future<int>();
-  Future<int> b = a;
+  Future<int> b = a;  // NOLINT(performance-unnecessary-copy-initialization): under test
   b.set_result(3);
   EXPECT_TRUE(a.done());
   EXPECT_EQ(a.result(), 3);
@@ -450,7 +450,7 @@ TEST(Future, RunUntilCompleteOfAFailedFutureRethrows) {
 TEST(AnyFuture, ErasesTheResultTypeButKeepsStateAndCallbacks) {
   EventLoop loop({.virtual_time = true});
   Future<std::string> f = loop.create_future<std::string>();
-  AnyFuture any = f;
+  AnyFuture any = f;  // NOLINT(performance-unnecessary-copy-initialization): under test
   EXPECT_FALSE(any.done());
   int calls = 0;
   any.add_done_callback([&](const AnyFuture& g) {

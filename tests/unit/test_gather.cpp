@@ -517,6 +517,7 @@ TEST(Gather, ChildrenIgnoringTheCancelStillEndTheGatherWithCancelledError) {
                      "b2 got CancelledError() -> ignoring, sleeping again",
                      "b1 returns 1",
                      "b2 returns 2",
+                     // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one line, split
                      "B: CancelledError args=() g.cancelled()=False g.exception is "
                      "CancelledError=True",
                  }));
@@ -580,6 +581,7 @@ TEST(Gather, CancellingAnOuterGatherCancelsTheInnerGathersChildren) {
                      "d1 cancelled args=()",
                      "d2 cancelled args=()",
                      "d3 cancelled args=()",
+                     // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one line, split
                      "D: outer raised CancelledError; inner.done()=True inner.exception is "
                      "CancelledError=True",
                  }));

@@ -590,6 +590,7 @@ TYPED_TEST(QueueKinds, JoinReturnsWhenEveryItemIsDone) {  // test_task_done
     int accumulator = 0;
     bool running = true;
     auto worker = [&]() -> Coro<void> {
+      // NOLINTNEXTLINE(bugprone-infinite-loop): the group body clears `running` meanwhile
       while (running) {
         int item = co_await q.get();
         accumulator += item;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <concepts>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -48,7 +49,8 @@ std::string cancel_message_of(F&& fn) {
   return "<no error>";
 }
 
-std::string str(int n) { return std::to_string(n); }
+/// std::to_string of a count, a flag (1 or 0) or a cancelling() level.
+std::string str(std::integral auto n) { return std::to_string(n); }
 
 // ---------------------------------------------------------------------------------------
 // Start, steps, latency

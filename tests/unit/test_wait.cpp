@@ -464,7 +464,7 @@ Coro<std::vector<std::size_t>> drain(std::size_t n, std::vector<int>& reported,
   };
   // Task i finishes at slot order[i]; groups of 8 slots share a deadline.
   for (std::size_t i = 0; i < n; ++i) {
-    finish[i] = static_cast<double>(order[i] / 8 + 1) / 1024;
+    finish[i] = static_cast<double>(order[i] / 8 + 1) / 1024;  // NOLINT(bugprone-integer-division)
     tasks.push_back(asyncio::create_task(job(i, finish[i])));
   }
   std::vector<std::size_t> batch_sizes;
