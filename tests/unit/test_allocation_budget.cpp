@@ -8,16 +8,26 @@
 // (frame free lists, the ready ring, the timer heap), later rounds must not allocate beyond
 // the frames themselves.
 
+#include "asyncio/detail/frame_allocator.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <utility>
 #include <vector>
 
-#include "asyncio/asyncio.hpp"
-#include "asyncio/detail/frame_allocator.hpp"  // first: the header under test stands alone
+#include "asyncio/coro.hpp"
+#include "asyncio/event_loop.hpp"
+#include "asyncio/future.hpp"
+#include "asyncio/gather.hpp"
+#include "asyncio/locks.hpp"
+#include "asyncio/sleep.hpp"
+#include "asyncio/task.hpp"
 
 // ------------------------------------------------------------ counting allocator hook
 // ThreadSanitizer's runtime defines operator new itself (a replacement would not link):

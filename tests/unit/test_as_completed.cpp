@@ -8,6 +8,9 @@
 // CPython iterates a set: where C++ order among simultaneous completions would show, the
 // tests assert only what CPython guarantees.
 
+#include "asyncio/as_completed.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,13 +21,13 @@
 #include <utility>
 #include <vector>
 
-#include "asyncio/as_completed.hpp"
 #include "asyncio/coro.hpp"
 #include "asyncio/event_loop.hpp"
 #include "asyncio/future.hpp"
 #include "asyncio/gather.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -34,20 +37,7 @@ using asyncio::EventLoop;
 using asyncio::Future;
 using asyncio::Task;
 using asyncio::TimeoutError;
-
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
+using asyncio_test::Ticker;
 
 Coro<std::string> sleeper(double dt, std::string x) {
   co_await asyncio::sleep(dt);
@@ -497,7 +487,7 @@ TEST(AsCompleted, TheAwaitablesOutliveTheIterator) {
   EXPECT_EQ(loop.run_until_complete(main()), (std::vector<std::string>{"a", "b", "c"}));
 }
 
-TEST(AsCompleted, VoidInputs) {
+TEST(AsCompleted, VoidTasksAreYieldedByBothIterationStyles) {
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<int> {
     std::vector<Task<void>> ts;

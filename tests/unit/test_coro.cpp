@@ -16,6 +16,7 @@
 #include "asyncio/future.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -23,30 +24,8 @@ using asyncio::CancelledError;
 using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::Future;
-
-/// Counts live instances, to prove coroutine frames (which own them) are destroyed.
-struct Lifetime {
-  static inline int live = 0;
-  Lifetime() { ++live; }
-  Lifetime(const Lifetime&) { ++live; }
-  Lifetime(Lifetime&&) noexcept { ++live; }
-  ~Lifetime() { --live; }
-};
-
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
+using asyncio_test::Lifetime;
+using asyncio_test::Ticker;
 
 Coro<int> inner1() { co_return 42; }
 Coro<int> inner2() { co_return 1000; }

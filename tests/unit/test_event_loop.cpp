@@ -1,5 +1,6 @@
 // Unit tests for asyncio/event_loop.hpp: one iteration (R1–R8), run_until_complete (R62),
-// asyncio::run (R63), close() (R64), loop lookup (R65), call_soon_threadsafe.
+// asyncio::run (R63), close() (R64), loop lookup (R65), call_soon_threadsafe, and
+// add_reader / add_writer on real descriptors.
 // Every expected value was checked against CPython 3.13 (tools/vtloop.py as the
 // virtual-time loop); the library's deliberate refinements are marked as such.
 
@@ -7,6 +8,8 @@
 
 // Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -19,7 +22,9 @@
 #include "asyncio/coro.hpp"
 #include "asyncio/future.hpp"
 #include "asyncio/sleep.hpp"
+#include "asyncio/sockets.hpp"
 #include "asyncio/task.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -28,26 +33,11 @@ using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::ExceptionContext;
 using asyncio::Future;
+using asyncio::Socket;
 using asyncio::Task;
+using asyncio_test::HandlerLog;
+using asyncio_test::Lifetime;
 using namespace std::chrono_literals;
-
-/// Counts live instances, to prove frames and callbacks (which own them) are destroyed.
-struct Lifetime {
-  static inline int live = 0;
-  Lifetime() { ++live; }
-  Lifetime(const Lifetime&) { ++live; }
-  Lifetime(Lifetime&&) noexcept { ++live; }
-  ~Lifetime() { --live; }
-};
-
-/// Collects what the loop's exception handler receives.
-struct HandlerLog {
-  explicit HandlerLog(EventLoop& loop) {
-    loop.set_exception_handler(
-        [this](EventLoop&, const ExceptionContext& ctx) { contexts.push_back(ctx); });
-  }
-  std::vector<ExceptionContext> contexts;
-};
 
 /// The message of the RuntimeError `fn` throws; "<no error>" if it returns.
 template <class F>
@@ -452,7 +442,7 @@ TEST(EventLoop, TaskHeldByAHandleSurvivesCloseUntilTheHandleGoes) {
 // ---------------------------------------------------------------------------------------
 // asyncio::run
 
-TEST(Run, ReturnsMainsResultAndCancelsLeftoverTasks) {
+TEST(EventLoop, RunReturnsMainsResultAndCancelsLeftoverTasks) {
   // CPython: SEMANTICS.md e12 J and R63, 3.13: leftover cancelled, a leftover failing
   // during its cancellation reported as "unhandled exception during asyncio.run() shutdown".
   std::vector<std::string> state;
@@ -487,7 +477,7 @@ TEST(Run, ReturnsMainsResultAndCancelsLeftoverTasks) {
   EXPECT_EQ(Lifetime::live, 0);
 }
 
-TEST(Run, RethrowsTheExceptionOfMain) {
+TEST(EventLoop, RunRethrowsTheExceptionOfMain) {
   auto main = []() -> Coro<int> {
     co_await asyncio::sleep(1);
     throw std::out_of_range("k");
@@ -495,7 +485,7 @@ TEST(Run, RethrowsTheExceptionOfMain) {
   EXPECT_THROW(asyncio::run(main(), {.virtual_time = true}), std::out_of_range);
 }
 
-TEST(Run, SetsTheEventLoopForItsDuration) {
+TEST(EventLoop, RunSetsTheEventLoopForItsDuration) {
   auto main = []() -> Coro<bool> {
     co_return &asyncio::get_event_loop() == &asyncio::get_running_loop();
   };
@@ -577,6 +567,84 @@ TEST(EventLoop, CallSoonThreadsafeOnAClosedLoopFromAnotherThreadRaises) {
   std::string err;
   std::thread([&] { err = runtime_error_of([&] { loop.call_soon_threadsafe([] {}); }); }).join();
   EXPECT_EQ(err, "Event loop is closed");
+}
+
+// ---------------------------------------------------------------------------------------
+// add_reader / add_writer (real descriptors: a socketpair, real clock)
+
+TEST(EventLoop, AddReaderCallsBackUntilRemovedAndRefusesABadDescriptor) {
+  asyncio::run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sp = asyncio::socketpair();
+    Socket& a = sp.first;
+    Socket& b = sp.second;
+    a.setblocking(false);
+    b.setblocking(false);
+    int calls = 0;
+    std::string got;
+    auto done = loop.create_future<void>();
+    int fd = a.fileno();
+    loop.add_reader(fd, [&, fd] {
+      char buf[16];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      got.append(buf, n > 0 ? n : 0);
+      if (++calls == 1) {
+        EXPECT_TRUE(loop.remove_reader(fd));  // removing itself while running
+        done.set_result();
+      }
+    });
+    EXPECT_EQ(::write(b.fileno(), "hi", 2), 2);
+    co_await done;
+    EXPECT_EQ(got, "hi");
+    EXPECT_FALSE(loop.remove_reader(fd));
+    EXPECT_EQ(::write(b.fileno(), "x", 1), 1);
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+    EXPECT_EQ(calls, 1);
+    EXPECT_THROW(loop.add_reader(-1, [] {}), std::invalid_argument);
+    try {
+      loop.add_reader(-1, [] {});
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "Invalid file descriptor: -1");
+    }
+  }());
+}
+
+TEST(EventLoop, AddWriterReplacesTheCallbackAndCloseReleasesRegistrations) {
+  EventLoop loop;
+  auto sp = asyncio::socketpair();
+  Socket& a = sp.first;
+  Socket& b = sp.second;
+  int first = 0, second = 0;
+  loop.add_writer(a.fileno(), [&] { ++first; });
+  loop.add_writer(a.fileno(), [&] {  // replaces
+    ++second;
+    loop.remove_writer(a.fileno());
+    loop.stop();
+  });
+  loop.run_forever();
+  EXPECT_EQ(first, 0);
+  EXPECT_EQ(second, 1);
+  EXPECT_FALSE(loop.remove_writer(a.fileno()));
+  loop.add_reader(b.fileno(), [] {});  // left registered: close() releases it
+  loop.close();
+}
+
+TEST(EventLoop, ExceptionEscapingAReaderGoesToTheHandler) {
+  EventLoop loop;
+  auto sp = asyncio::socketpair();
+  Socket& a = sp.first;
+  Socket& b = sp.second;
+  std::string msg;
+  loop.set_exception_handler([&](EventLoop& l, const asyncio::ExceptionContext& ctx) {
+    msg = ctx.message;
+    l.remove_reader(a.fileno());
+    l.stop();
+  });
+  loop.add_reader(a.fileno(), [] { throw std::runtime_error("boom"); });
+  EXPECT_EQ(::write(b.fileno(), "x", 1), 1);
+  loop.run_forever();
+  EXPECT_EQ(msg, "Exception in callback");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Unit tests for asyncio/exceptions.hpp: the exception hierarchy (R26) and its messages.
+// Unit tests for asyncio/exceptions.hpp: the exception hierarchy (R26) and its messages,
+// and the OSError family (the subclass Python picks for an errno).
 // Expected values checked against CPython 3.13 (repr() of the Python exceptions).
 
 #include "asyncio/exceptions.hpp"  // first: the header under test stands alone
@@ -6,9 +7,11 @@
 // Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <vector>
 
@@ -56,7 +59,7 @@ TEST(CancelledError, CarriesItsMessage) {
   CancelledError e("my message");
   EXPECT_STREQ(e.what(), "my message");
   EXPECT_EQ(e.message(), "my message");
-  CancelledError copy = e;
+  CancelledError copy = e;  // NOLINT(performance-unnecessary-copy-initialization): under test
   EXPECT_EQ(copy.message(), "my message");
 }
 
@@ -86,6 +89,44 @@ TEST(RuntimeError, KeepsCPythonMessage) {
   FAIL() << "not caught";
 }
 
+TEST(OSError, ThrowOsErrorPicksPythonsSubclassForTheErrno) {
+  try {
+    asyncio::throw_os_error(ECONNREFUSED);
+  } catch (const asyncio::ConnectionRefusedError& e) {
+    EXPECT_STREQ(e.what(), "[Errno 111] Connection refused");
+    EXPECT_EQ(e.errnum(), 111);
+    EXPECT_EQ(e.strerror(), "Connection refused");
+    EXPECT_EQ(e.code(), std::error_code(ECONNREFUSED, std::generic_category()));
+  }
+  auto is = [](int err, auto tag) {
+    try {
+      asyncio::throw_os_error(err);
+    } catch (const decltype(tag)&) {
+      return true;
+    } catch (...) {
+    }
+    return false;
+  };
+  EXPECT_TRUE(is(ECONNRESET, asyncio::ConnectionResetError("")));
+  EXPECT_TRUE(is(EPIPE, asyncio::BrokenPipeError("")));
+  EXPECT_TRUE(is(ECONNABORTED, asyncio::ConnectionAbortedError("")));
+  EXPECT_TRUE(is(EAGAIN, asyncio::BlockingIOError("")));
+  EXPECT_TRUE(is(ETIMEDOUT, asyncio::TimeoutError()));
+  EXPECT_TRUE(is(ECONNRESET, asyncio::ConnectionError("")));
+  EXPECT_TRUE(is(EBADF, asyncio::OSError("")));
+  EXPECT_TRUE(is(EPIPE, std::system_error(std::error_code())));
+}
+
+TEST(OSError, TimeoutErrorIsAnOSErrorWithEmptyMessage) {
+  asyncio::TimeoutError t;
+  EXPECT_STREQ(t.what(), "");
+  EXPECT_EQ(t.errnum(), 0);
+  const asyncio::OSError& base = t;
+  EXPECT_STREQ(base.what(), "");
+  asyncio::OSError m("Multiple exceptions: a, b");
+  EXPECT_STREQ(m.what(), "Multiple exceptions: a, b");
+}
+
 TEST(ExceptionGroup, HoldsItsExceptionsInOrder) {
   std::vector<std::exception_ptr> errs{std::make_exception_ptr(std::invalid_argument("a")),
                                        std::make_exception_ptr(RuntimeError("b"))};
@@ -96,7 +137,7 @@ TEST(ExceptionGroup, HoldsItsExceptionsInOrder) {
   EXPECT_THROW(std::rethrow_exception(g.exceptions()[1]), RuntimeError);
 }
 
-TEST(IsCancelledError, RecognisesOnlyCancelledError) {
+TEST(CancelledError, IsCancelledErrorRecognisesOnlyCancelledError) {
   using asyncio::detail::is_cancelled_error;
   EXPECT_TRUE(is_cancelled_error(std::make_exception_ptr(CancelledError("x"))));
   EXPECT_FALSE(is_cancelled_error(std::make_exception_ptr(RuntimeError("x"))));
@@ -104,7 +145,7 @@ TEST(IsCancelledError, RecognisesOnlyCancelledError) {
   EXPECT_FALSE(is_cancelled_error(nullptr));
 }
 
-TEST(DescribeException, MatchesPythonRepr) {
+TEST(Exceptions, DescribeExceptionMatchesPythonRepr) {
   // Python 3.13: repr(CancelledError()) == "CancelledError()",
   // repr(CancelledError('m')) == "CancelledError('m')", repr(ValueError('x')) ==
   // "ValueError('x')", repr(TimeoutError()) == "TimeoutError()",

@@ -16,6 +16,7 @@
 #include "asyncio/event_loop.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -23,39 +24,16 @@ using asyncio::AnyFuture;
 using asyncio::CancelledError;
 using asyncio::Coro;
 using asyncio::EventLoop;
-using asyncio::ExceptionContext;
 using asyncio::Future;
 using asyncio::InvalidStateError;
+using asyncio_test::HandlerLog;
+using asyncio_test::Ticker;
 
 /// Runs exactly one loop iteration (CPython: test_utils.run_briefly is close to this).
 void run_one_iteration(EventLoop& loop) {
   loop.call_soon([&loop] { loop.stop(); });
   loop.run_forever();
 }
-
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
-
-/// Collects what the loop's exception handler receives.
-struct HandlerLog {
-  explicit HandlerLog(EventLoop& loop) {
-    loop.set_exception_handler(
-        [this](EventLoop&, const ExceptionContext& ctx) { contexts.push_back(ctx); });
-  }
-  std::vector<ExceptionContext> contexts;
-};
 
 template <class E>
 std::string what_of(const std::exception_ptr& e) {
@@ -91,7 +69,7 @@ TEST(Future, CancelledFutureRaisesCancelledErrorAndRefusesResults) {
   EXPECT_FALSE(f.cancel());
 }
 
-TEST(Future, ResultStateMachine) {
+TEST(Future, ResultIsRefusedUntilSetAndSetResultWorksOnce) {
   // CPython: test_futures.py::test_result; messages of the C Future (3.13).
   EventLoop loop({.virtual_time = true});
   Future<int> f = loop.create_future<int>();
@@ -117,7 +95,7 @@ TEST(Future, ResultStateMachine) {
   EXPECT_EQ(f.result(), 42);
 }
 
-TEST(Future, ExceptionStateMachine) {
+TEST(Future, ExceptionIsRefusedUntilSetAndSetExceptionWorksOnce) {
   // CPython: test_futures.py::test_exception
   EventLoop loop({.virtual_time = true});
   Future<int> f = loop.create_future<int>();
@@ -181,7 +159,7 @@ TEST(Future, CancelMessageIsCarriedByEveryCancelledError) {
 TEST(Future, CopiesShareOneState) {
   EventLoop loop({.virtual_time = true});
   Future<int> a = loop.create_future<int>();
-  Future<int> b = a;
+  Future<int> b = a;  // NOLINT(performance-unnecessary-copy-initialization): under test
   b.set_result(3);
   EXPECT_TRUE(a.done());
   EXPECT_EQ(a.result(), 3);
@@ -472,7 +450,7 @@ TEST(Future, RunUntilCompleteOfAFailedFutureRethrows) {
 TEST(AnyFuture, ErasesTheResultTypeButKeepsStateAndCallbacks) {
   EventLoop loop({.virtual_time = true});
   Future<std::string> f = loop.create_future<std::string>();
-  AnyFuture any = f;
+  AnyFuture any = f;  // NOLINT(performance-unnecessary-copy-initialization): under test
   EXPECT_FALSE(any.done());
   int calls = 0;
   any.add_done_callback([&](const AnyFuture& g) {

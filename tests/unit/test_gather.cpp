@@ -4,6 +4,9 @@
 // Every expected value was checked against CPython 3.13 (the same scenario run on
 // tests/conformance/vtloop.py); ported CPython tests are named in a comment.
 
+#include "asyncio/gather.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -21,65 +24,31 @@
 #include "asyncio/coro.hpp"
 #include "asyncio/event_loop.hpp"
 #include "asyncio/future.hpp"
-#include "asyncio/gather.hpp"
 #include "asyncio/result.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
+#include "support.hpp"
 
 namespace {
 
 using asyncio::CancelledError;
 using asyncio::Coro;
 using asyncio::EventLoop;
-using asyncio::ExceptionContext;
 using asyncio::Future;
 using asyncio::Result;
 using asyncio::Task;
+using asyncio_test::HandlerLog;
+using asyncio_test::Lifetime;
+using asyncio_test::nothing;
+using asyncio_test::run_briefly;
+using asyncio_test::Ticker;
 using Log = std::vector<std::string>;
-
-Coro<void> nothing() { co_return; }
-
-/// CPython test_utils.run_briefly: run a trivial task to completion (two iterations).
-void run_briefly(EventLoop& loop) { loop.run_until_complete(nothing()); }
 
 /// CPython GatherTestsBase._run_loop ("while loop._ready: run_briefly(loop)"): the
 /// scenarios below settle within a few iterations.
 void run_loop(EventLoop& loop) {
   for (int i = 0; i < 4; ++i) run_briefly(loop);
 }
-
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
-
-/// Collects what the loop's exception handler receives.
-struct HandlerLog {
-  explicit HandlerLog(EventLoop& loop) {
-    loop.set_exception_handler(
-        [this](EventLoop&, const ExceptionContext& ctx) { messages.push_back(ctx.message); });
-  }
-  Log messages;
-};
-
-/// Counts live instances, to prove coroutine frames (which own them) are destroyed.
-struct Lifetime {
-  static inline int live = 0;
-  Lifetime() { ++live; }
-  Lifetime(const Lifetime&) { ++live; }
-  Lifetime(Lifetime&&) noexcept { ++live; }
-  ~Lifetime() { --live; }
-};
 
 /// Makes `loop` the thread's current loop for a scope (module-level code uses it).
 struct CurrentLoop {
@@ -263,7 +232,7 @@ void check_one_exception(bool wrap) {
     EXPECT_TRUE(fut.exception() == exc);
   }
   run_loop(loop);
-  EXPECT_EQ(handler.messages, Log{});  // no "exception was never retrieved"
+  EXPECT_EQ(handler.messages(), Log{});  // no "exception was never retrieved"
 }
 
 TEST(Gather, FirstExceptionCompletesTheGatherAndLaterOutcomesAreIgnored) {
@@ -442,7 +411,7 @@ TEST(Gather, LaterChildExceptionIsMarkedRetrieved) {
     EXPECT_EQ(what_of<std::runtime_error>(f.exception()), "should not be ignored");
   }
   run_loop(loop);
-  EXPECT_EQ(handler.messages, Log{});
+  EXPECT_EQ(handler.messages(), Log{});
 }
 
 TEST(Gather, FuturesOfDifferentLoopsAreRefused) {
@@ -548,6 +517,7 @@ TEST(Gather, ChildrenIgnoringTheCancelStillEndTheGatherWithCancelledError) {
                      "b2 got CancelledError() -> ignoring, sleeping again",
                      "b1 returns 1",
                      "b2 returns 2",
+                     // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one line, split
                      "B: CancelledError args=() g.cancelled()=False g.exception is "
                      "CancelledError=True",
                  }));
@@ -611,6 +581,7 @@ TEST(Gather, CancellingAnOuterGatherCancelsTheInnerGathersChildren) {
                      "d1 cancelled args=()",
                      "d2 cancelled args=()",
                      "d3 cancelled args=()",
+                     // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one line, split
                      "D: outer raised CancelledError; inner.done()=True inner.exception is "
                      "CancelledError=True",
                  }));
@@ -708,7 +679,7 @@ TEST(Gather, FirstErrorLeavesTheSiblingsRunningAndLaterErrorsUnlogged) {
       log,
       (Log{"a done", "b raising", "A: caught ValueError('b'); gather done=True cancelled=False",
            "A: g.cancel() after failure -> False", "d raising", "c done", "A: after sleep"}));
-  EXPECT_EQ(handler.messages, Log{});
+  EXPECT_EQ(handler.messages(), Log{});
 }
 
 Coro<void> gather_loop_then_cancelled() {

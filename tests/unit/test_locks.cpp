@@ -3,6 +3,9 @@
 // (named after them); the others' expected values were checked against CPython 3.13 with
 // the same program in Python. Every loop runs on virtual time.
 
+#include "asyncio/locks.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +17,6 @@
 #include "asyncio/coro.hpp"
 #include "asyncio/event_loop.hpp"
 #include "asyncio/gather.hpp"
-#include "asyncio/locks.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
 #include "asyncio/task_group.hpp"
@@ -24,7 +26,6 @@
 
 namespace {
 
-using asyncio::AnyTask;
 using asyncio::Barrier;
 using asyncio::BoundedSemaphore;
 using asyncio::BrokenBarrierError;
@@ -56,7 +57,7 @@ bool repr_ok(const std::string& r, const std::string& cls) {
 // ---------------------------------------------------------------------------------------
 // Lock
 
-TEST(Lock, Repr) {  // test_repr
+TEST(Lock, ReprShowsLockedStateAndWaiters) {  // test_repr
   run([]() -> Coro<void> {
     Lock lock;
     EXPECT_TRUE(ends_with(lock.repr(), "[unlocked]>"));
@@ -72,7 +73,7 @@ TEST(Lock, Repr) {  // test_repr
   }());
 }
 
-TEST(Lock, Lock) {  // test_lock
+TEST(Lock, AcquireReturnsTrueAndReleaseUnlocks) {  // test_lock
   run([]() -> Coro<void> {
     Lock lock;
     bool res = co_await lock.acquire();
@@ -96,7 +97,7 @@ TEST(Lock, AcquireOnFreeLockDoesNotSuspend) {
   }());
 }
 
-TEST(Lock, Acquire) {  // test_acquire
+TEST(Lock, WaitersAcquireInFifoOrder) {  // test_acquire
   run([]() -> Coro<void> {
     Lock lock;
     std::vector<int> result;
@@ -128,7 +129,7 @@ TEST(Lock, Acquire) {  // test_acquire
   }());
 }
 
-TEST(Lock, AcquireCancel) {  // test_acquire_cancel
+TEST(Lock, CancelledAcquireLeavesNoWaiter) {  // test_acquire_cancel
   run([]() -> Coro<void> {
     Lock lock;
     EXPECT_TRUE(co_await lock.acquire());
@@ -139,7 +140,7 @@ TEST(Lock, AcquireCancel) {  // test_acquire_cancel
   }());
 }
 
-TEST(Lock, CancelRace) {  // test_cancel_race
+TEST(Lock, WaiterCancelledAsTheLockIsReleasedDoesNotBlockTheNext) {  // test_cancel_race
   run([]() -> Coro<void> {
     Lock lock;
     auto lockit = [&](asyncio::Future<void> blocker) -> Coro<void> {
@@ -168,7 +169,7 @@ TEST(Lock, CancelRace) {  // test_cancel_race
   }());
 }
 
-TEST(Lock, CancelReleaseRace) {  // test_cancel_release_race (bpo-32734)
+TEST(Lock, CancelAndReleaseInOneCallbackGrantTheLockOnce) {  // test_cancel_release_race (bpo-32734)
   run([]() -> Coro<void> {
     auto& loop = asyncio::get_running_loop();
     Lock lock;
@@ -197,7 +198,7 @@ TEST(Lock, CancelReleaseRace) {  // test_cancel_release_race (bpo-32734)
   }());
 }
 
-TEST(Lock, FinishedWaiterCancelled) {  // test_finished_waiter_cancelled
+TEST(Lock, WokenWaiterCancelledPassesTheWakeUpOn) {  // test_finished_waiter_cancelled
   run([]() -> Coro<void> {
     Lock lock;
     co_await lock.acquire();
@@ -216,7 +217,7 @@ TEST(Lock, FinishedWaiterCancelled) {  // test_finished_waiter_cancelled
   }());
 }
 
-TEST(Lock, ReleaseNotAcquired) {  // test_release_not_acquired
+TEST(Lock, ReleaseOfAnUnlockedLockRaisesRuntimeError) {  // test_release_not_acquired
   Lock lock;
   try {
     lock.release();
@@ -226,7 +227,7 @@ TEST(Lock, ReleaseNotAcquired) {  // test_release_not_acquired
   }
 }
 
-TEST(Lock, ReleaseNoWaiters) {  // test_release_no_waiters
+TEST(Lock, ReleaseWithoutWaitersUnlocks) {  // test_release_no_waiters
   run([]() -> Coro<void> {
     Lock lock;
     co_await lock.acquire();
@@ -236,7 +237,7 @@ TEST(Lock, ReleaseNoWaiters) {  // test_release_no_waiters
   }());
 }
 
-TEST(Lock, ContextManager) {  // test_context_manager
+TEST(Lock, GuardHoldsTheLockForItsScope) {  // test_context_manager
   run([]() -> Coro<void> {
     Lock lock;
     EXPECT_FALSE(lock.locked());
@@ -277,12 +278,12 @@ TEST(Lock, GuardReleasesWhenCancelledInsideBlock) {
   }());
 }
 
-TEST(Lock, GuardMoveAndEarlyRelease) {
+TEST(Lock, GuardMovesReleasesEarlyAndReportsAReleaseByHand) {
   run([]() -> Coro<void> {
     Lock lock;
     auto g1 = co_await lock.acquire_guard();
     asyncio::LockGuard<Lock> g2 = std::move(g1);
-    EXPECT_FALSE(g1.owns_lock());
+    EXPECT_FALSE(g1.owns_lock());  // NOLINT(bugprone-use-after-move): documented state
     EXPECT_TRUE(g2.owns_lock());
     g2.release();
     EXPECT_FALSE(lock.locked());
@@ -300,7 +301,7 @@ TEST(Lock, GuardMoveAndEarlyRelease) {
   }());
 }
 
-TEST(Lock, FifoAcrossReleaseAndNewcomer) {
+TEST(Lock, NewcomerAfterReleaseQueuesBehindTheWokenWaiter) {
   // A newcomer arriving after release() but before the woken waiter resumes queues
   // behind it (the lock is free but reserved). Checked against CPython 3.13.
   run([]() -> Coro<void> {
@@ -322,7 +323,8 @@ TEST(Lock, FifoAcrossReleaseAndNewcomer) {
   }());
 }
 
-TEST(Lock, AmbiguousLoops) {  // test_ambiguous_loops (loop bound by an earlier wait)
+TEST(Lock, UseFromAnotherLoopThanTheBoundOneRaisesRuntimeError) {  // test_ambiguous_loops (loop
+                                                                   // bound by an earlier wait)
   Lock lock;
   {
     EventLoop other({.virtual_time = true});
@@ -350,7 +352,7 @@ TEST(Lock, AmbiguousLoops) {  // test_ambiguous_loops (loop bound by an earlier 
 // ---------------------------------------------------------------------------------------
 // Event
 
-TEST(Event, Repr) {  // test_repr
+TEST(Event, ReprShowsSetStateAndWaiters) {  // test_repr
   run([]() -> Coro<void> {
     Event ev;
     EXPECT_TRUE(ends_with(ev.repr(), "[unset]>"));
@@ -365,7 +367,7 @@ TEST(Event, Repr) {  // test_repr
   }());
 }
 
-TEST(Event, Wait) {  // test_wait
+TEST(Event, SetWakesEveryWaiter) {  // test_wait
   run([]() -> Coro<void> {
     Event ev;
     EXPECT_FALSE(ev.is_set());
@@ -385,7 +387,7 @@ TEST(Event, Wait) {  // test_wait
   }());
 }
 
-TEST(Event, WaitOnSet) {  // test_wait_on_set
+TEST(Event, WaitOnASetEventReturnsTrueAtOnce) {  // test_wait_on_set
   run([]() -> Coro<void> {
     Event ev;
     ev.set();
@@ -393,7 +395,7 @@ TEST(Event, WaitOnSet) {  // test_wait_on_set
   }());
 }
 
-TEST(Event, WaitCancel) {  // test_wait_cancel
+TEST(Event, CancelledWaitLeavesNoWaiter) {  // test_wait_cancel
   run([]() -> Coro<void> {
     Event ev;
     auto wait = asyncio::create_task(ev.wait());
@@ -403,7 +405,7 @@ TEST(Event, WaitCancel) {  // test_wait_cancel
   }());
 }
 
-TEST(Event, Clear) {  // test_clear
+TEST(Event, ClearResetsTheFlag) {  // test_clear
   Event ev;
   EXPECT_FALSE(ev.is_set());
   ev.set();
@@ -412,7 +414,7 @@ TEST(Event, Clear) {  // test_clear
   EXPECT_FALSE(ev.is_set());
 }
 
-TEST(Event, ClearWithWaiters) {  // test_clear_with_waiters
+TEST(Event, ClearAfterSetDoesNotTakeBackTheWakeUp) {  // test_clear_with_waiters
   run([]() -> Coro<void> {
     Event ev;
     std::vector<int> result;
@@ -436,7 +438,7 @@ TEST(Event, ClearWithWaiters) {  // test_clear_with_waiters
   }());
 }
 
-TEST(Event, WokenWaiterCancelledStillCancelled) {
+TEST(Event, WaiterCancelledAfterSetEndsCancelled) {
   // set() then cancel() before the waiter runs: the task ends cancelled (CPython 3.13).
   run([]() -> Coro<void> {
     Event ev;
@@ -452,7 +454,7 @@ TEST(Event, WokenWaiterCancelledStillCancelled) {
 // ---------------------------------------------------------------------------------------
 // Condition
 
-TEST(Condition, Wait) {  // test_wait
+TEST(Condition, NotifiedWaitersResumeOneAtATimeAsTheLockIsReleased) {  // test_wait
   run([]() -> Coro<void> {
     Condition cond;
     std::vector<int> result;
@@ -493,7 +495,7 @@ TEST(Condition, Wait) {  // test_wait
   }());
 }
 
-TEST(Condition, WaitCancel) {  // test_wait_cancel
+TEST(Condition, CancelledWaitReacquiresTheLockAndLeavesNoWaiter) {  // test_wait_cancel
   run([]() -> Coro<void> {
     Condition cond;
     co_await cond.acquire();
@@ -505,7 +507,8 @@ TEST(Condition, WaitCancel) {  // test_wait_cancel
   }());
 }
 
-TEST(Condition, WaitCancelContested) {  // test_wait_cancel_contested
+TEST(Condition,
+     CancelWhileReacquiringAContestedLockEndsWithTheLockHeld) {  // test_wait_cancel_contested
   run([]() -> Coro<void> {
     Condition cond;
     co_await cond.acquire();
@@ -529,7 +532,7 @@ TEST(Condition, WaitCancelContested) {  // test_wait_cancel_contested
   }());
 }
 
-TEST(Condition, WaitCancelAfterNotify) {  // test_wait_cancel_after_notify (bpo-32841)
+TEST(Condition, CancelAfterNotifyEndsCancelled) {  // test_wait_cancel_after_notify (bpo-32841)
   run([]() -> Coro<void> {
     bool waited = false;
     Condition cond;
@@ -552,7 +555,7 @@ TEST(Condition, WaitCancelAfterNotify) {  // test_wait_cancel_after_notify (bpo-
   }());
 }
 
-TEST(Condition, WaitUnacquired) {  // test_wait_unacquired
+TEST(Condition, WaitWithoutTheLockRaisesRuntimeError) {  // test_wait_unacquired
   run([]() -> Coro<void> {
     Condition cond;
     try {
@@ -564,7 +567,7 @@ TEST(Condition, WaitUnacquired) {  // test_wait_unacquired
   }());
 }
 
-TEST(Condition, WaitFor) {  // test_wait_for
+TEST(Condition, WaitForReturnsOnceThePredicateHolds) {  // test_wait_for
   run([]() -> Coro<void> {
     Condition cond;
     bool presult = false;
@@ -595,7 +598,7 @@ TEST(Condition, WaitFor) {  // test_wait_for
   }());
 }
 
-TEST(Condition, WaitForUnacquired) {  // test_wait_for_unacquired
+TEST(Condition, WaitForWithoutTheLockReturnsATruePredicateOrRaises) {  // test_wait_for_unacquired
   run([]() -> Coro<void> {
     Condition cond;
     // The predicate can be true at once: its value is returned.
@@ -605,7 +608,7 @@ TEST(Condition, WaitForUnacquired) {  // test_wait_for_unacquired
   }());
 }
 
-TEST(Condition, Notify) {  // test_notify
+TEST(Condition, NotifyWakesAtMostNWaiters) {  // test_notify
   run([]() -> Coro<void> {
     Condition cond;
     std::vector<int> result;
@@ -637,7 +640,7 @@ TEST(Condition, Notify) {  // test_notify
   }());
 }
 
-TEST(Condition, NotifyAll) {  // test_notify_all
+TEST(Condition, NotifyAllWakesEveryWaiter) {  // test_notify_all
   run([]() -> Coro<void> {
     Condition cond;
     std::vector<int> result;
@@ -662,7 +665,9 @@ TEST(Condition, NotifyAll) {  // test_notify_all
   }());
 }
 
-TEST(Condition, NotifyUnacquired) {  // test_notify_unacquired, test_notify_all_unacquired
+TEST(
+    Condition,
+    NotifyWithoutTheLockRaisesRuntimeError) {  // test_notify_unacquired, test_notify_all_unacquired
   Condition cond;
   try {
     cond.notify();
@@ -673,7 +678,7 @@ TEST(Condition, NotifyUnacquired) {  // test_notify_unacquired, test_notify_all_
   EXPECT_THROW(cond.notify_all(), asyncio::RuntimeError);
 }
 
-TEST(Condition, Repr) {  // test_repr
+TEST(Condition, ReprShowsTheLockStateAndWaiters) {  // test_repr
   run([]() -> Coro<void> {
     Condition cond;
     EXPECT_TRUE(contains(cond.repr(), "unlocked"));
@@ -691,7 +696,7 @@ TEST(Condition, Repr) {  // test_repr
   }());
 }
 
-TEST(Condition, ContextManager) {  // test_context_manager
+TEST(Condition, GuardHoldsTheLockForItsScope) {  // test_context_manager
   run([]() -> Coro<void> {
     Condition cond;
     EXPECT_FALSE(cond.locked());
@@ -703,7 +708,7 @@ TEST(Condition, ContextManager) {  // test_context_manager
   }());
 }
 
-TEST(Condition, ExplicitLock) {  // test_explicit_lock
+TEST(Condition, SharesAnExplicitLock) {  // test_explicit_lock
   run([]() -> Coro<void> {
     auto f = [](Lock& lock, Condition& cond) -> Coro<void> {
       EXPECT_FALSE(lock.locked());
@@ -731,7 +736,7 @@ TEST(Condition, ExplicitLock) {  // test_explicit_lock
   }());
 }
 
-TEST(Condition, TimeoutInBlock) {  // test_timeout_in_block
+TEST(Condition, WaitTimingOutReacquiresTheLock) {  // test_timeout_in_block
   run([]() -> Coro<void> {
     Condition condition;
     auto held = co_await condition.acquire_guard();
@@ -740,7 +745,7 @@ TEST(Condition, TimeoutInBlock) {  // test_timeout_in_block
   }());
 }
 
-TEST(Condition, CancelledErrorWakeup) {  // test_cancelled_error_wakeup
+TEST(Condition, CancelWhileWaitingCarriesTheMessage) {  // test_cancelled_error_wakeup
   run([]() -> Coro<void> {
     bool wake = false;
     std::string raised = "?";
@@ -767,7 +772,7 @@ TEST(Condition, CancelledErrorWakeup) {  // test_cancelled_error_wakeup
   }());
 }
 
-TEST(Condition, CancelledErrorReacquire) {  // test_cancelled_error_re_aquire
+TEST(Condition, CancelWhileReacquiringCarriesTheMessage) {  // test_cancelled_error_re_aquire
   run([]() -> Coro<void> {
     bool wake = false;
     std::string raised = "?";
@@ -830,23 +835,24 @@ Coro<void> cancelled_wakeup(bool relock) {
   EXPECT_TRUE(c[0].cancelled());
 }
 
-TEST(Condition, CancelledWakeup) {  // test_cancelled_wakeup
+TEST(Condition, CancelledNotifiedWaiterPassesTheNotificationOn) {  // test_cancelled_wakeup
   run(cancelled_wakeup(false));
 }
 
-TEST(Condition, CancelledWakeupRelock) {  // test_cancelled_wakeup_relock
+TEST(Condition,
+     CancelledWaiterReacquiringPassesTheNotificationOn) {  // test_cancelled_wakeup_relock
   run(cancelled_wakeup(true));
 }
 
 // ---------------------------------------------------------------------------------------
 // Semaphore
 
-TEST(Semaphore, InitialValueZero) {  // test_initial_value_zero
+TEST(Semaphore, InitialValueZeroIsLocked) {  // test_initial_value_zero
   Semaphore sem(0);
   EXPECT_TRUE(sem.locked());
 }
 
-TEST(Semaphore, Repr) {  // test_repr
+TEST(Semaphore, ReprShowsValueAndWaiters) {  // test_repr
   run([]() -> Coro<void> {
     Semaphore sem;
     EXPECT_TRUE(ends_with(sem.repr(), "[unlocked, value:1]>"));
@@ -864,7 +870,7 @@ TEST(Semaphore, Repr) {  // test_repr
   }());
 }
 
-TEST(Semaphore, Value) {  // test_semaphore, test_semaphore_value
+TEST(Semaphore, DefaultValueIsOneAndNegativeIsRefused) {  // test_semaphore, test_semaphore_value
   Semaphore sem;
   EXPECT_EQ(sem.value(), 1);
   EXPECT_FALSE(sem.locked());
@@ -876,7 +882,7 @@ TEST(Semaphore, Value) {  // test_semaphore, test_semaphore_value
   }
 }
 
-TEST(Semaphore, Acquire) {  // test_acquire
+TEST(Semaphore, AcquireBlocksAtZeroAndReleaseWakesWaiters) {  // test_acquire
   run([]() -> Coro<void> {
     Semaphore sem(3);
     std::vector<int> result;
@@ -914,7 +920,7 @@ TEST(Semaphore, Acquire) {  // test_acquire
   }());
 }
 
-TEST(Semaphore, AcquireCancel) {  // test_acquire_cancel
+TEST(Semaphore, CancelledAcquireLeavesNoWaiter) {  // test_acquire_cancel
   run([]() -> Coro<void> {
     Semaphore sem;
     co_await sem.acquire();
@@ -925,7 +931,7 @@ TEST(Semaphore, AcquireCancel) {  // test_acquire_cancel
   }());
 }
 
-TEST(Semaphore, AcquireCancelBeforeAwoken) {  // test_acquire_cancel_before_awoken
+TEST(Semaphore, OneReleaseWakesOneWaiterPastCancelledOnes) {  // test_acquire_cancel_before_awoken
   run([]() -> Coro<void> {
     Semaphore sem(0);
     auto t1 = asyncio::create_task(sem.acquire());
@@ -946,7 +952,7 @@ TEST(Semaphore, AcquireCancelBeforeAwoken) {  // test_acquire_cancel_before_awok
   }());
 }
 
-TEST(Semaphore, AcquireHang) {  // test_acquire_hang
+TEST(Semaphore, ReleaseSkipsACancelledWaiter) {  // test_acquire_hang
   run([]() -> Coro<void> {
     Semaphore sem(0);
     auto t1 = asyncio::create_task(sem.acquire());
@@ -961,7 +967,7 @@ TEST(Semaphore, AcquireHang) {  // test_acquire_hang
   }());
 }
 
-TEST(Semaphore, AcquireNoHang) {  // test_acquire_no_hang
+TEST(Semaphore, WaiterCancelledAfterItsWakeUpGivesTheValueBack) {  // test_acquire_no_hang
   run([]() -> Coro<void> {
     Semaphore sem(1);
     Task<void> t2;
@@ -985,7 +991,7 @@ TEST(Semaphore, AcquireNoHang) {  // test_acquire_no_hang
   }());
 }
 
-TEST(Semaphore, BoundedReleaseTooManyTimes) {  // test_release_not_acquired
+TEST(Semaphore, BoundedReleaseAboveTheInitialValueRaisesValueError) {  // test_release_not_acquired
   BoundedSemaphore sem;
   try {
     sem.release();
@@ -998,7 +1004,7 @@ TEST(Semaphore, BoundedReleaseTooManyTimes) {  // test_release_not_acquired
   EXPECT_THROW(base.release(), std::invalid_argument);
 }
 
-TEST(Semaphore, BoundedAcquireRelease) {
+TEST(Semaphore, BoundedGuardAndReleaseUpToTheInitialValue) {
   run([]() -> Coro<void> {
     BoundedSemaphore sem(2);
     co_await sem.acquire();
@@ -1012,7 +1018,7 @@ TEST(Semaphore, BoundedAcquireRelease) {
   }());
 }
 
-TEST(Semaphore, ReleaseNoWaiters) {  // test_release_no_waiters
+TEST(Semaphore, ReleaseWithoutWaitersUnlocks) {  // test_release_no_waiters
   run([]() -> Coro<void> {
     Semaphore sem;
     co_await sem.acquire();
@@ -1022,7 +1028,7 @@ TEST(Semaphore, ReleaseNoWaiters) {  // test_release_no_waiters
   }());
 }
 
-TEST(Semaphore, AcquireFifoOrder) {  // test_acquire_fifo_order
+TEST(Semaphore, ReacquiringTaskQueuesBehindTheOthers) {  // test_acquire_fifo_order
   run([]() -> Coro<void> {
     Semaphore sem(1);
     std::vector<std::string> result;
@@ -1046,7 +1052,7 @@ TEST(Semaphore, AcquireFifoOrder) {  // test_acquire_fifo_order
   }());
 }
 
-TEST(Semaphore, AcquireFifoOrder2) {  // test_acquire_fifo_order_2
+TEST(Semaphore, ReleaseAndReacquireQueuesBehindEarlierWaiters) {  // test_acquire_fifo_order_2
   run([]() -> Coro<void> {
     Semaphore sem(1);
     std::vector<int> result;
@@ -1079,7 +1085,7 @@ TEST(Semaphore, AcquireFifoOrder2) {  // test_acquire_fifo_order_2
   }());
 }
 
-TEST(Semaphore, AcquireFifoOrder3) {  // test_acquire_fifo_order_3
+TEST(Semaphore, CancelledWaiterKeepsTheOthersInFifoOrder) {  // test_acquire_fifo_order_3
   run([]() -> Coro<void> {
     Semaphore sem(0);
     std::vector<int> result;
@@ -1101,7 +1107,7 @@ TEST(Semaphore, AcquireFifoOrder3) {  // test_acquire_fifo_order_3
   }());
 }
 
-TEST(Semaphore, AcquireFifoOrder4) {  // test_acquire_fifo_order_4
+TEST(Semaphore, ReleasedValuesGoToTheWokenWaitersFirst) {  // test_acquire_fifo_order_4
   run([]() -> Coro<void> {
     Semaphore sem(0);
     std::vector<int> result;
@@ -1158,7 +1164,7 @@ Coro<std::vector<int>> gather_n(int n, F coro) {
   co_return co_await asyncio::gather(tasks);
 }
 
-TEST(Barrier, Repr) {  // test_barrier, test_repr
+TEST(Barrier, ReprFollowsTheState) {  // test_barrier, test_repr
   run([]() -> Coro<void> {
     Barrier barrier(N);
     EXPECT_TRUE(repr_ok(barrier.repr(), "Barrier"));
@@ -1185,7 +1191,7 @@ TEST(Barrier, Repr) {  // test_barrier, test_repr
   }());
 }
 
-TEST(Barrier, Parties) {  // test_barrier_parties
+TEST(Barrier, PartiesMustBePositive) {  // test_barrier_parties
   EXPECT_THROW(Barrier(0), std::invalid_argument);
   EXPECT_THROW(Barrier(-4), std::invalid_argument);
   try {
@@ -1196,7 +1202,7 @@ TEST(Barrier, Parties) {  // test_barrier_parties
   EXPECT_EQ(Barrier(N).parties(), N);
 }
 
-TEST(Barrier, ContextManager) {  // test_context_manager
+TEST(Barrier, WaitGivesEachPartyADistinctIndex) {  // test_context_manager
   run([]() -> Coro<void> {
     Barrier barrier(3);
     std::vector<int> results;
@@ -1212,7 +1218,7 @@ TEST(Barrier, ContextManager) {  // test_context_manager
   }());
 }
 
-TEST(Barrier, FillingOneTaskTwice) {  // test_filling_one_task_twice
+TEST(Barrier, OnePartyBarrierLetsEachWaiterThroughAtOnce) {  // test_filling_one_task_twice
   run([]() -> Coro<void> {
     Barrier barrier(1);
     auto t1 = asyncio::create_task(barrier.wait());
@@ -1227,7 +1233,7 @@ TEST(Barrier, FillingOneTaskTwice) {  // test_filling_one_task_twice
   }());
 }
 
-TEST(Barrier, FillingTaskByTask) {  // test_filling_task_by_task
+TEST(Barrier, CountsWaitersUntilFull) {  // test_filling_task_by_task
   run([]() -> Coro<void> {
     Barrier barrier(3);
     auto t1 = asyncio::create_task(barrier.wait());
@@ -1248,7 +1254,7 @@ TEST(Barrier, FillingTaskByTask) {  // test_filling_task_by_task
   }());
 }
 
-TEST(Barrier, FillingTasksCheckReturnValue) {  // test_filling_tasks_check_return_value
+TEST(Barrier, IsReusableAndIndexesEveryRound) {  // test_filling_tasks_check_return_value
   run([]() -> Coro<void> {
     Barrier barrier(N);
     int results1 = 0, results2 = 0;
@@ -1267,7 +1273,7 @@ TEST(Barrier, FillingTasksCheckReturnValue) {  // test_filling_tasks_check_retur
   }());
 }
 
-TEST(Barrier, DrainingState) {  // test_draining_state
+TEST(Barrier, IsDrainingUntilTheLastWaiterLeaves) {  // test_draining_state
   run([]() -> Coro<void> {
     Barrier barrier(N);
     std::vector<bool> results;
@@ -1283,7 +1289,7 @@ TEST(Barrier, DrainingState) {  // test_draining_state
   }());
 }
 
-TEST(Barrier, BlockingTasksWhileDraining) {  // test_blocking_tasks_while_draining
+TEST(Barrier, NewWaitersBlockWhileItDrains) {  // test_blocking_tasks_while_draining
   run([]() -> Coro<void> {
     const int rewait = 2;
     Barrier barrier(N);
@@ -1303,7 +1309,7 @@ TEST(Barrier, BlockingTasksWhileDraining) {  // test_blocking_tasks_while_draini
   }());
 }
 
-TEST(Barrier, FillingTasksCancelOne) {  // test_filling_tasks_cancel_one
+TEST(Barrier, CancelledWaiterLeavesTheCount) {  // test_filling_tasks_cancel_one
   run([]() -> Coro<void> {
     Barrier barrier(3);
     int results = 0;
@@ -1333,7 +1339,7 @@ TEST(Barrier, FillingTasksCancelOne) {  // test_filling_tasks_cancel_one
   }());
 }
 
-TEST(Barrier, ResetBarrier) {  // test_reset_barrier
+TEST(Barrier, ResetWithoutWaitersLeavesItUsable) {  // test_reset_barrier
   run([]() -> Coro<void> {
     Barrier barrier(1);
     asyncio::create_task(barrier.reset());
@@ -1343,7 +1349,7 @@ TEST(Barrier, ResetBarrier) {  // test_reset_barrier
   }());
 }
 
-TEST(Barrier, ResetBarrierWhileTasksWaiting) {  // test_reset_barrier_while_tasks_waiting
+TEST(Barrier, ResetBreaksTheWaitersOut) {  // test_reset_barrier_while_tasks_waiting
   run([]() -> Coro<void> {
     Barrier barrier(N);
     int results = 0;
@@ -1366,7 +1372,7 @@ TEST(Barrier, ResetBarrierWhileTasksWaiting) {  // test_reset_barrier_while_task
   }());
 }
 
-TEST(Barrier, ResetWhileWaitingAndWaitingAgain) {
+TEST(Barrier, WaitersBrokenOutByResetCanWaitAgain) {
   // test_reset_barrier_while_tasks_waiting_and_waiting_again
   run([]() -> Coro<void> {
     Barrier barrier(N);
@@ -1398,7 +1404,7 @@ TEST(Barrier, ResetWhileWaitingAndWaitingAgain) {
   }());
 }
 
-TEST(Barrier, AbortBarrier) {  // test_abort_barrier
+TEST(Barrier, AbortBreaksTheBarrier) {  // test_abort_barrier
   run([]() -> Coro<void> {
     Barrier barrier(1);
     asyncio::create_task(barrier.abort());
@@ -1409,7 +1415,7 @@ TEST(Barrier, AbortBarrier) {  // test_abort_barrier
   }());
 }
 
-TEST(Barrier, AbortWhenException) {  // test_abort_barrier_when_exception
+TEST(Barrier, AbortAfterAnErrorBreaksEveryWaiter) {  // test_abort_barrier_when_exception
   run([]() -> Coro<void> {
     Barrier barrier(N);
     int results1 = 0, results2 = 0;
@@ -1435,7 +1441,7 @@ TEST(Barrier, AbortWhenException) {  // test_abort_barrier_when_exception
   }());
 }
 
-TEST(Barrier, AbortWhenExceptionThenResetting) {
+TEST(Barrier, ResetAfterAnAbortMakesItUsableAgain) {
   // test_abort_barrier_when_exception_then_resetting
   run([]() -> Coro<void> {
     Barrier barrier1(N), barrier2(N);
@@ -1506,7 +1512,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
-TEST(LocksAllocation, LockAndEventHotPathsAllocateNothing) {
+TEST(Lock, AcquireReleaseAndEventHandOffsAllocateNothing) {
   if (!ASYNCIO_TEST_COUNT_NEW) GTEST_SKIP() << "operator new belongs to the sanitizer";
   run([]() -> Coro<void> {
     Lock lock;

@@ -4,6 +4,9 @@
 // Every expected value was checked against CPython 3.13.0 (same scenario on
 // tests/conformance/vtloop.py); ported CPython tests (test_tasks.py) are named in a comment.
 
+#include "asyncio/shield.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <exception>
@@ -17,9 +20,9 @@
 #include "asyncio/event_loop.hpp"
 #include "asyncio/future.hpp"
 #include "asyncio/gather.hpp"
-#include "asyncio/shield.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -28,33 +31,9 @@ using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::Future;
 using asyncio::Task;
-
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
-
-Coro<void> nothing() { co_return; }
-/// CPython test_utils.run_briefly: run a trivial task to completion (two iterations).
-void run_briefly(EventLoop& loop) { loop.run_until_complete(nothing()); }
-
-/// Records the messages passed to the loop's exception handler.
-struct HandlerLog {
-  explicit HandlerLog(EventLoop& loop) {
-    loop.set_exception_handler(
-        [this](EventLoop&, const asyncio::ExceptionContext& c) { messages.push_back(c.message); });
-  }
-  std::vector<std::string> messages;
-};
+using asyncio_test::HandlerLog;
+using asyncio_test::run_briefly;
+using asyncio_test::Ticker;
 
 // ---- ported from test_tasks.py --------------------------------------------------------
 
@@ -268,7 +247,7 @@ TEST(Shield, AnExceptionOfTheInnerAfterTheOuterWasCancelledIsTheInnersToReport) 
     inner.set_exception(std::make_exception_ptr(std::invalid_argument("x")));
     run_briefly(loop);
   }
-  EXPECT_EQ(log.messages, std::vector<std::string>{"Future exception was never retrieved"});
+  EXPECT_EQ(log.messages(), std::vector<std::string>{"Future exception was never retrieved"});
 }
 
 TEST(Shield, AnInnerFailingBeforeTheOuterCallbackRanIsMarkedRetrieved) {
@@ -284,7 +263,7 @@ TEST(Shield, AnInnerFailingBeforeTheOuterCallbackRanIsMarkedRetrieved) {
     // _inner_done_callback sees outer cancelled and retrieves the exception.
     run_briefly(loop);
   }
-  EXPECT_TRUE(log.messages.empty());
+  EXPECT_TRUE(log.messages().empty());
 }
 
 TEST(Shield, RepeatedShieldAndCancelLeavesNoCallbacksBehind) {
@@ -301,7 +280,7 @@ TEST(Shield, RepeatedShieldAndCancelLeavesNoCallbacksBehind) {
   run_briefly(loop);
 }
 
-TEST(Shield, VoidAndMoveOnlyResults) {
+TEST(Shield, PassesVoidAndMoveOnlyResults) {
   EventLoop loop({.virtual_time = true});
   auto main = []() -> Coro<int> {
     co_await asyncio::shield(asyncio::sleep(0.1));

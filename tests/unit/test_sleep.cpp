@@ -18,6 +18,7 @@
 #include "asyncio/coro.hpp"
 #include "asyncio/event_loop.hpp"
 #include "asyncio/task.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -25,31 +26,9 @@ using asyncio::CancelledError;
 using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::Task;
+using asyncio_test::Lifetime;
+using asyncio_test::Ticker;
 using namespace std::chrono_literals;
-
-/// Counts live instances, to prove coroutine frames (which own them) are destroyed.
-struct Lifetime {
-  static inline int live = 0;
-  Lifetime() { ++live; }
-  Lifetime(const Lifetime&) { ++live; }
-  Lifetime(Lifetime&&) noexcept { ++live; }
-  ~Lifetime() { --live; }
-};
-
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
 
 /// White box: how many live (not cancelled) timers the loop's heap holds (CPython's test
 /// looks at the TimerHandle's _cancelled flag instead).

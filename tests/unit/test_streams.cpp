@@ -3,14 +3,27 @@
 // and behaviours are CPython 3.13's (Lib/asyncio/streams.py, selector_events.py; the
 // same programs were run under CPython 3.13). No real sleeps: every wait is on I/O.
 
+#include "asyncio/streams.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "asyncio/asyncio.hpp"
+#include "asyncio/coro.hpp"
+#include "asyncio/event_loop.hpp"
+#include "asyncio/exceptions.hpp"
+#include "asyncio/gather.hpp"
+#include "asyncio/locks.hpp"
+#include "asyncio/sleep.hpp"
+#include "asyncio/sockets.hpp"
+#include "asyncio/task.hpp"
 
 namespace {
 
@@ -72,8 +85,8 @@ void echo_roundtrip(const char* host) {
   }(host));
 }
 
-TEST(Streams, EchoIPv4) { echo_roundtrip("127.0.0.1"); }
-TEST(Streams, EchoIPv6) { echo_roundtrip("::1"); }
+TEST(Streams, EchoRoundTripOverIPv4) { echo_roundtrip("127.0.0.1"); }
+TEST(Streams, EchoRoundTripOverIPv6) { echo_roundtrip("::1"); }
 
 // A server whose handler runs `body(reader, writer)` on the server side.
 template <class F>
@@ -81,7 +94,7 @@ Coro<Server> serve(F body) {
   co_return co_await asyncio::start_server(std::move(body), std::string("127.0.0.1"), 0);
 }
 
-TEST(Streams, PartialReadsAndReadAll) {
+TEST(Streams, ReadReturnsWhatIsThereAndReadAllReadsToEof) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter w) -> Coro<void> {
       w.write("0123456789");
@@ -102,7 +115,7 @@ TEST(Streams, PartialReadsAndReadAll) {
   }());
 }
 
-TEST(Streams, ReadexactlyAtEof) {
+TEST(Streams, ReadexactlyAtEofRaisesIncompleteReadError) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter w) -> Coro<void> {
       w.write("abcdefg");
@@ -127,7 +140,7 @@ TEST(Streams, ReadexactlyAtEof) {
   }());
 }
 
-TEST(Streams, ReaduntilAndLimits) {
+TEST(Streams, ReaduntilOverTheLimitRaisesLimitOverrunErrorAndKeepsTheData) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter w) -> Coro<void> {
       w.write("key=value;" + std::string(20, 'x') + ";tail");
@@ -165,7 +178,7 @@ TEST(Streams, ReaduntilAndLimits) {
   }());
 }
 
-TEST(Streams, ReadlineLimitMessages) {
+TEST(Streams, ReadlineOverTheLimitRaisesValueError) {
   run([]() -> Coro<void> {
     std::string payload = std::string(40, 'a') + "\nok\n" + std::string(100, 'b');
     Server server = co_await serve([&](StreamReader, StreamWriter w) -> Coro<void> {
@@ -194,7 +207,7 @@ TEST(Streams, ReadlineLimitMessages) {
   }());
 }
 
-TEST(Streams, ReadlineIncompleteLastLine) {
+TEST(Streams, ReadlineReturnsAnIncompleteLastLine) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter w) -> Coro<void> {
       w.write("one\ntwo");
@@ -244,7 +257,7 @@ TEST(Streams, BackPressureDrainWaitsForASlowReader) {
   }());
 }
 
-TEST(Streams, WriteBufferLimits) {
+TEST(Streams, SetWriteBufferLimitsValidatesAndCloseIsIdempotent) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter) -> Coro<void> { co_return; });
     auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server));
@@ -262,7 +275,7 @@ TEST(Streams, WriteBufferLimits) {
   }());
 }
 
-TEST(Streams, WriteAfterWriteEof) {
+TEST(Streams, WriteAfterWriteEofRaisesRuntimeError) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter) -> Coro<void> { co_return; });
     auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server));
@@ -296,7 +309,7 @@ TEST(Streams, ZeroLimitIsRefused) {
   }());
 }
 
-TEST(Streams, ConnectionRefused) {
+TEST(Streams, OpenConnectionToAClosedPortRaisesConnectionRefusedError) {
   run([]() -> Coro<void> {
     int port;
     {
@@ -314,7 +327,7 @@ TEST(Streams, ConnectionRefused) {
   }());
 }
 
-TEST(Streams, ResetByPeer) {
+TEST(Streams, ResetByPeerFailsReadDrainAndWaitClosed) {
   run([]() -> Coro<void> {
     asyncio::Event reset_done;
     Server server = co_await serve([&](StreamReader, StreamWriter w) -> Coro<void> {
@@ -344,7 +357,7 @@ TEST(Streams, ResetByPeer) {
   }());
 }
 
-TEST(Streams, PeerVanishesEofThenWriteFails) {
+TEST(Streams, PeerClosingGivesEofThenWritesFail) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter w) -> Coro<void> {
       w.close();  // vanish at once
@@ -369,7 +382,7 @@ TEST(Streams, PeerVanishesEofThenWriteFails) {
   }());
 }
 
-TEST(Streams, CancelPendingReadLeavesStreamUsable) {
+TEST(Streams, CancelledReadLeavesTheStreamUsable) {
   run([]() -> Coro<void> {
     asyncio::Event go;
     Server server = co_await serve([&](StreamReader, StreamWriter w) -> Coro<void> {
@@ -391,7 +404,7 @@ TEST(Streams, CancelPendingReadLeavesStreamUsable) {
   }());
 }
 
-TEST(Streams, TwoReadersAtOnceIsAnError) {
+TEST(Streams, TwoReadersAtOnceRaiseRuntimeError) {
   run([]() -> Coro<void> {
     Server server = co_await serve([](StreamReader, StreamWriter) -> Coro<void> { co_return; });
     auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server));
@@ -413,7 +426,7 @@ TEST(Streams, TwoReadersAtOnceIsAnError) {
   }());
 }
 
-TEST(Streams, CancelPendingConnect) {
+TEST(Streams, CancelledOpenConnectionRaisesCancelledError) {
   run([]() -> Coro<void> {
     // "localhost" goes through getaddrinfo on the executor: cancel it there.
     auto t = asyncio::create_task(asyncio::open_connection("localhost", 9));
@@ -423,7 +436,7 @@ TEST(Streams, CancelPendingConnect) {
   }());
 }
 
-TEST(Streams, ServerCloseWithClientsAttached) {
+TEST(Streams, ServerCloseKeepsAttachedClientsAndWaitClosedWaitsForThem) {
   run([]() -> Coro<void> {
     Server server = co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0);
     auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server));
@@ -445,7 +458,7 @@ TEST(Streams, ServerCloseWithClientsAttached) {
   }());
 }
 
-TEST(Streams, CloseClients) {
+TEST(Streams, CloseClientsEndsTheAttachedConnections) {
   run([]() -> Coro<void> {
     Server server = co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0);
     auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server));
@@ -459,7 +472,7 @@ TEST(Streams, CloseClients) {
   }());
 }
 
-TEST(Streams, ServeForeverCancelled) {
+TEST(Streams, ServeForeverRunsOnceUntilCancelled) {
   run([]() -> Coro<void> {
     Server server =
         co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0, {.start_serving = false});
@@ -486,7 +499,7 @@ TEST(Streams, ServeForeverCancelled) {
   }());
 }
 
-TEST(Streams, ServerRunClosesOnException) {
+TEST(Streams, ServerRunClosesTheServerWhenTheBodyThrows) {
   run([]() -> Coro<void> {
     Server server = co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0);
     EXPECT_NE(server.repr().find("laddr=('127.0.0.1', "), std::string::npos);
@@ -505,7 +518,7 @@ TEST(Streams, ServerRunClosesOnException) {
   }());
 }
 
-TEST(Streams, BindErrorMessage) {
+TEST(Streams, BindingABusyPortRaisesOSErrorWithCPythonsMessage) {
   run([]() -> Coro<void> {
     Server a =
         co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0, {.reuse_address = false});
@@ -571,7 +584,7 @@ TEST(Streams, LoopClosedWithOpenConnectionsDoesNotLeak) {
   keep = StreamReader();
 }
 
-TEST(Streams, ThousandConcurrentConnections) {
+TEST(Streams, ThousandConcurrentConnectionsAreAllServed) {
   rlimit rl{};
   getrlimit(RLIMIT_NOFILE, &rl);
   if (rl.rlim_cur < 2300 && rl.rlim_max >= 2300) {

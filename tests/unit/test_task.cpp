@@ -1,22 +1,29 @@
 // Unit tests for asyncio/task.hpp: task start and latency (R15–R18), cancellation
 // (R20–R25, R27), "Task exception was never retrieved" (R12), Task-only API (R28),
-// current_task / all_tasks. Every expected value was checked against CPython 3.13
-// (tools/vtloop.py as the virtual-time loop).
+// current_task / all_tasks, eager tasks (R66). Every expected value was checked against
+// CPython 3.13 (tools/vtloop.py as the virtual-time loop).
 
 #include "asyncio/task.hpp"  // first: the header under test stands alone
 
 // Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <concepts>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "asyncio/coro.hpp"
 #include "asyncio/event_loop.hpp"
 #include "asyncio/future.hpp"
+#include "asyncio/gather.hpp"
 #include "asyncio/sleep.hpp"
+#include "asyncio/task_group.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -24,53 +31,12 @@ using asyncio::AnyTask;
 using asyncio::CancelledError;
 using asyncio::Coro;
 using asyncio::EventLoop;
-using asyncio::ExceptionContext;
 using asyncio::Future;
 using asyncio::Task;
-
-/// Counts live instances, to prove coroutine frames (which own them) are destroyed.
-struct Lifetime {
-  static inline int live = 0;
-  Lifetime() { ++live; }
-  Lifetime(const Lifetime&) { ++live; }
-  Lifetime(Lifetime&&) noexcept { ++live; }
-  ~Lifetime() { --live; }
-};
-
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
-
-/// CPython 3.13 test_utils.run_briefly: run_until_complete of an empty coroutine (two
-/// iterations: its step, then the stop callback).
-void run_briefly(EventLoop& loop) {
-  loop.run_until_complete([]() -> Coro<void> { co_return; }());
-}
-
-/// Collects what the loop's exception handler receives.
-struct HandlerLog {
-  explicit HandlerLog(EventLoop& loop) {
-    loop.set_exception_handler(
-        [this](EventLoop&, const ExceptionContext& ctx) { contexts.push_back(ctx); });
-  }
-  std::vector<std::string> messages() const {
-    std::vector<std::string> out;
-    for (auto& c : contexts) out.push_back(c.message);
-    return out;
-  }
-  std::vector<ExceptionContext> contexts;
-};
+using asyncio_test::HandlerLog;
+using asyncio_test::Lifetime;
+using asyncio_test::run_briefly;
+using asyncio_test::Ticker;
 
 /// The message of the CancelledError `fn` throws; "<no error>" if it returns.
 template <class F>
@@ -83,7 +49,8 @@ std::string cancel_message_of(F&& fn) {
   return "<no error>";
 }
 
-std::string str(int n) { return std::to_string(n); }
+/// std::to_string of a count, a flag (1 or 0) or a cancelling() level.
+std::string str(std::integral auto n) { return std::to_string(n); }
 
 // ---------------------------------------------------------------------------------------
 // Start, steps, latency
@@ -151,7 +118,7 @@ TEST(Task, StartsAtTheNextIterationInCallSoonOrder) {
                  }));
 }
 
-TEST(Task, BareCreateTaskInsideACoroutine) {
+TEST(Task, CreateTaskInsideACoroutineUsesTheRunningLoop) {
   // CPython: test_tasks.py::test_bare_create_task
   EventLoop loop({.virtual_time = true});
   auto inner = []() -> Coro<int> { co_return 1; };
@@ -377,7 +344,7 @@ TEST(Task, AllTasksListsUnfinishedTasksIncludingTheCurrentOne) {
 // ---------------------------------------------------------------------------------------
 // Cancellation
 
-TEST(Task, CancelASleepingTask) {
+TEST(Task, CancellingASleepingTaskEndsItCancelledAtOnce) {
   // CPython: test_tasks.py::test_cancel
   EventLoop loop({.virtual_time = true});
   auto task = []() -> Coro<int> {
@@ -420,7 +387,7 @@ TEST(Task, CancelMessageReachesTheAwaiter) {
   EXPECT_EQ(cancel_message_of([&] { loop.run_until_complete(t); }), "my message");
 }
 
-TEST(Task, CancelWithMessageThenFutureResult) {
+TEST(Task, ResultOfATaskCancelledWithAMessageRaisesTheMessage) {
   // CPython: test_tasks.py::test_cancel_with_message_then_future_result. The port waits
   // for the task with a done callback instead of asyncio.wait([task]) (not in the core);
   // checked in CPython 3.13 that both give the same messages. Python's msg=None maps to "".
@@ -443,7 +410,7 @@ TEST(Task, CancelWithMessageThenFutureResult) {
   }
 }
 
-TEST(Task, CancelWithMessageBeforeStartingTask) {
+TEST(Task, ExceptionOfATaskCancelledBeforeItStartedRaisesTheMessage) {
   // CPython: test_tasks.py::test_cancel_with_message_before_starting_task (exception()).
   EventLoop loop({.virtual_time = true});
   auto sleep = []() -> Coro<void> { co_await asyncio::sleep(10); };
@@ -513,7 +480,7 @@ TEST(Task, RepeatedCancelOfAnUnstartedTaskKeepsTheLastMessage) {
   EXPECT_EQ(cancel_message_of([&] { loop.run_until_complete(t); }), "two");
 }
 
-TEST(Task, CancelAfterTheFirstSleepZero) {
+TEST(Task, CancelBetweenTwoSleepZeroEndsCancelled) {
   // CPython: test_tasks.py::test_cancel_yield
   EventLoop loop({.virtual_time = true});
   auto task = []() -> Coro<int> {
@@ -750,7 +717,7 @@ TEST(Task, CancellingOuterCancelsInlineInnerWhichCancelsTheWaiter) {
   EXPECT_TRUE(waiter.cancelled());
 }
 
-TEST(Task, CancelASleepingTaskFromATimer) {
+TEST(Task, CancelFromATimerReachesTheAwaitingTask) {
   // CPython: test_tasks.py::test_task_cancel_sleeping_task
   EventLoop loop({.virtual_time = true});
   auto sleep = [](double dt) -> Coro<void> { co_await asyncio::sleep(dt); };
@@ -895,7 +862,7 @@ TEST(Task, UncancelToZeroClearsAPendingMustCancel) {
   EXPECT_EQ(loop.run_until_complete(task), 42);
 }
 
-TEST(Task, UncancelInStructuredBlocks) {
+TEST(Task, UncancelLetsAHandWrittenTimeoutBlockCarryOn) {
   // CPython: test_tasks.py::test_uncancel_structured_blocks — a hand-written timeout.
   EventLoop loop({.virtual_time = true});
   struct Outcome {
@@ -1064,6 +1031,442 @@ TEST(Task, PendingTaskDestroyedAtCloseIsSilentOutsideDebugMode) {
   loop.close();
   EXPECT_TRUE(log.contexts.empty());
   EXPECT_EQ(Lifetime::live, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Eager tasks (TaskOptions::eager_start; EventLoop::set_task_factory(eager_task_factory)),
+// R66: the first step runs inside create_task, with the new task as current task; a
+// coroutine that never suspends yields a task that is already done; one that suspends
+// continues normally. Checked against CPython 3.13.0 (same scenario on
+// tests/conformance/vtloop.py); ported CPython tests (test_eager_task_factory.py,
+// test_tasks.py test_eager_start_*) are named in a comment.
+//
+// Known 3.13.0 quirk not reproduced: with a task factory installed, CPython 3.13.0's
+// loop.create_task(coro) calls task.set_name(name) after the eager step, so an unnamed
+// task ends up named "None" and a named one is still "Task-N" during its eager step.
+
+/// A virtual-time loop with the eager task factory installed (CPython's test setUp).
+struct EagerLoop {
+  EagerLoop() { loop.set_task_factory(asyncio::eager_task_factory); }
+  EventLoop loop{{.virtual_time = true}};
+};
+
+Coro<std::string> hello() { co_return "hello"; }
+
+Coro<std::string> finished_after_blocking() {
+  co_await asyncio::sleep(0.1);
+  co_return "finished after blocking";
+}
+
+bool contains(const std::vector<AnyTask>& v, const AnyTask& t) {
+  return std::find(v.begin(), v.end(), t) != v.end();
+}
+
+// ---- ported from test_eager_task_factory.py -------------------------------------------
+
+TEST(Task, EagerTaskFactoryIsInstalledAndRemoved) {
+  // CPython: test_eager_task_factory_set
+  EagerLoop e;
+  EXPECT_TRUE(e.loop.eager_task_factory_installed());
+  e.loop.set_task_factory(nullptr);
+  EXPECT_FALSE(e.loop.eager_task_factory_installed());
+}
+
+TEST(Task, EagerStepCanSetAFutureTheCreatorAwaits) {
+  // CPython: test_await_future_during_eager_step
+  EagerLoop e;
+  auto set_result = [](Future<std::string> fut, std::string val) -> Coro<void> {
+    fut.set_result(std::move(val));
+    co_return;
+  };
+  auto run = [&]() -> Coro<std::string> {
+    Future<std::string> fut = e.loop.create_future<std::string>();
+    Task<void> t = e.loop.create_task(set_result(fut, "my message"));
+    EXPECT_TRUE(t.done());  // the eager step completed the task
+    co_return co_await fut;
+  };
+  EXPECT_EQ(e.loop.run_until_complete(run()), "my message");
+}
+
+TEST(Task, EagerNeverSuspendingCoroutineGivesADoneTask) {
+  // CPython: test_eager_completion
+  EagerLoop e;
+  auto run = [&]() -> Coro<std::string> {
+    Task<std::string> t = e.loop.create_task(hello());
+    EXPECT_TRUE(t.done());
+    co_return co_await t;
+  };
+  EXPECT_EQ(e.loop.run_until_complete(run()), "hello");
+}
+
+TEST(Task, EagerTaskThatSuspendsContinuesNormally) {
+  // CPython: test_block_after_eager_step
+  EagerLoop e;
+  auto run = [&]() -> Coro<std::string> {
+    Task<std::string> t = e.loop.create_task(finished_after_blocking());
+    EXPECT_FALSE(t.done());
+    std::string result = co_await t;
+    EXPECT_TRUE(t.done());
+    co_return result;
+  };
+  EXPECT_EQ(e.loop.run_until_complete(run()), "finished after blocking");
+  EXPECT_DOUBLE_EQ(e.loop.time(), 0.1);
+}
+
+TEST(Task, CancellingAnEagerlyCompletedTaskDoesNothing) {
+  // CPython: test_cancellation_after_eager_completion
+  EagerLoop e;
+  auto run = [&]() -> Coro<std::string> {
+    Task<std::string> t = e.loop.create_task(hello());
+    EXPECT_FALSE(t.cancel());
+    std::string result = co_await t;
+    EXPECT_FALSE(t.cancelled());  // a finished task cannot be cancelled
+    co_return result;
+  };
+  EXPECT_EQ(e.loop.run_until_complete(run()), "hello");
+}
+
+TEST(Task, CancellingAnEagerTaskBlockedInItsFirstStepCarriesTheMessage) {
+  // CPython: test_cancellation_after_eager_step_blocks
+  EagerLoop e;
+  auto run = [&]() -> Coro<void> {
+    Task<std::string> t = e.loop.create_task(finished_after_blocking());
+    t.cancel("cancellation message");
+    EXPECT_GT(t.cancelling(), 0u);
+    co_await t;
+  };
+  std::string msg = "<none>";
+  try {
+    e.loop.run_until_complete(run());
+  } catch (const CancelledError& c) {
+    msg = c.what();
+  }
+  EXPECT_EQ(msg, "cancellation message");
+  EXPECT_EQ(e.loop.time(), 0.0);
+}
+
+TEST(Task, CurrentTaskIsTheNewTaskDuringTheEagerStepAndRestoredAfter) {
+  // CPython: test_current_task
+  EagerLoop e;
+  AnyTask captured;
+  auto coro = [&]() -> Coro<void> {
+    captured = asyncio::current_task();
+    co_await asyncio::sleep(0.1);
+    EXPECT_TRUE(asyncio::current_task() == captured);  // same task after blocking
+  };
+  auto run = [&]() -> Coro<void> {
+    AnyTask me = asyncio::current_task();
+    Task<void> t = e.loop.create_task(coro());
+    EXPECT_TRUE(captured == AnyTask(t));
+    EXPECT_TRUE(asyncio::current_task() == me);
+    co_await t;
+  };
+  e.loop.run_until_complete(run());
+}
+
+TEST(Task, NestedEagerStepsRestoreEachCurrentTask) {
+  EagerLoop e;
+  std::vector<std::string> log;
+  AnyTask outer_task, inner_task;
+  auto inner = [&]() -> Coro<int> {
+    inner_task = asyncio::current_task();
+    log.push_back("inner");
+    co_return 1;
+  };
+  auto outer = [&]() -> Coro<int> {
+    outer_task = asyncio::current_task();
+    log.push_back("outer");
+    Task<int> t = asyncio::create_task(inner());
+    log.push_back(std::string("outer after, inner done=") + (t.done() ? "True" : "False"));
+    EXPECT_TRUE(asyncio::current_task() == outer_task);
+    co_return 2;
+  };
+  auto run = [&]() -> Coro<void> {
+    AnyTask me = asyncio::current_task();
+    Task<int> t = asyncio::create_task(outer());
+    EXPECT_TRUE(t.done());
+    EXPECT_TRUE(asyncio::current_task() == me);
+    EXPECT_FALSE(outer_task == inner_task);
+    EXPECT_FALSE(outer_task == me);
+    co_return;
+  };
+  e.loop.run_until_complete(run());
+  EXPECT_EQ(log, (std::vector<std::string>{"outer", "inner", "outer after, inner done=True"}));
+}
+
+TEST(Task, AllTasksListsAnEagerlyCompletedTaskOnlyDuringItsStep) {
+  // CPython: test_all_tasks_with_eager_completion
+  EagerLoop e;
+  std::vector<AnyTask> captured;
+  auto coro = [&]() -> Coro<void> {
+    captured = asyncio::all_tasks();
+    co_return;
+  };
+  auto run = [&]() -> Coro<void> {
+    Task<void> t = e.loop.create_task(coro());
+    EXPECT_TRUE(contains(captured, t));
+    EXPECT_FALSE(contains(asyncio::all_tasks(), t));
+    co_return;
+  };
+  e.loop.run_until_complete(run());
+}
+
+TEST(Task, AllTasksListsABlockedEagerTaskUntilItFinishes) {
+  // CPython: test_all_tasks_with_blocking
+  EagerLoop e;
+  std::vector<AnyTask> captured;
+  auto coro = [&](Future<void> fut1, Future<void> fut2) -> Coro<void> {
+    captured = asyncio::all_tasks();
+    co_await fut1;
+    fut2.set_result();
+  };
+  auto run = [&]() -> Coro<void> {
+    Future<void> fut1 = e.loop.create_future<void>();
+    Future<void> fut2 = e.loop.create_future<void>();
+    Task<void> t = e.loop.create_task(coro(fut1, fut2));
+    EXPECT_TRUE(contains(captured, t));
+    EXPECT_TRUE(contains(asyncio::all_tasks(), t));
+    fut1.set_result();
+    co_await fut2;
+    EXPECT_FALSE(contains(asyncio::all_tasks(), t));
+  };
+  e.loop.run_until_complete(run());
+}
+
+Coro<int> recursive_taskgroups(int width, int depth) {
+  if (depth == 0) co_return 1;
+  std::vector<Task<int>> futures;
+  co_await asyncio::TaskGroup::run([&](asyncio::TaskGroup& tg) -> Coro<void> {
+    for (int i = 0; i < width; ++i)
+      futures.push_back(tg.create_task(recursive_taskgroups(width, depth - 1)));
+    co_return;
+  });
+  int sum = 0;
+  for (auto& f : futures) sum += f.result();
+  co_return sum;
+}
+
+Coro<int> recursive_gather(int width, int depth) {
+  if (depth == 0) co_return 1;
+  std::vector<Coro<int>> children;
+  for (int i = 0; i < width; ++i) children.push_back(recursive_gather(width, depth - 1));
+  std::vector<int> r = co_await asyncio::gather(std::move(children));
+  int sum = 0;
+  for (int x : r) sum += x;
+  co_return sum;
+}
+
+/// Runs `f(5, 4)` in a task and returns {result, iterations spent}.
+template <class F>
+std::pair<int, int> tree(EventLoop& loop, F f) {
+  auto m = [&]() -> Coro<std::pair<int, int>> {
+    Ticker ticker(loop);
+    int r = co_await f(5, 4);
+    ticker.stop();
+    co_return std::make_pair(r, ticker.n);
+  };
+  return loop.run_until_complete(m());
+}
+
+TEST(Task, EagerRecursiveTaskGroupsAndGathersCompleteWithoutAnIteration) {
+  // CPython: BaseTaskCountingTests.test_recursive_taskgroups / test_recursive_gather (the
+  // counted tasks are those not started eagerly: 0 with the factory, 781 without; here,
+  // the iterations spent: 0 with the factory, 12 without, as on CPython 3.13.0)
+  {
+    EagerLoop e;
+    EXPECT_EQ(tree(e.loop, recursive_taskgroups), std::make_pair(625, 0));
+    EXPECT_EQ(tree(e.loop, recursive_gather), std::make_pair(625, 0));
+  }
+  {
+    EventLoop loop({.virtual_time = true});
+    EXPECT_EQ(tree(loop, recursive_taskgroups), std::make_pair(625, 12));
+    EXPECT_EQ(tree(loop, recursive_gather), std::make_pair(625, 12));
+  }
+}
+
+// ---- test_tasks.py: eager_start -------------------------------------------------------
+
+TEST(Task, EagerStartOptionChoosesEagerOrLazyWithoutAFactory) {
+  // CPython: test_eager_start_true / test_eager_start_false
+  EventLoop loop({.virtual_time = true});
+  std::vector<std::string> log;
+  auto c = [&](std::string n) -> Coro<void> {
+    log.push_back(n);
+    co_return;
+  };
+  auto run = [&]() -> Coro<void> {
+    Task<void> lazy = asyncio::create_task(c("lazy"), asyncio::TaskOptions{.eager_start = false});
+    log.push_back(std::string("after lazy done=") + (lazy.done() ? "True" : "False"));
+    Task<void> eager = asyncio::create_task(c("eager"), asyncio::TaskOptions{.eager_start = true});
+    log.push_back(std::string("after eager done=") + (eager.done() ? "True" : "False"));
+    co_await lazy;
+  };
+  loop.run_until_complete(run());
+  EXPECT_EQ(log, (std::vector<std::string>{"after lazy done=False", "eager",
+                                           "after eager done=True", "lazy"}));
+}
+
+TEST(Task, EagerStartFalseOverridesTheFactory) {
+  EagerLoop e;
+  bool ran = false;
+  auto c = [&]() -> Coro<void> {
+    ran = true;
+    co_return;
+  };
+  auto run = [&]() -> Coro<void> {
+    Task<void> t =
+        e.loop.create_task(c(), asyncio::TaskOptions{.name = "lazy", .eager_start = false});
+    EXPECT_FALSE(ran);
+    EXPECT_EQ(t.get_name(), "lazy");
+    co_await t;
+    EXPECT_TRUE(ran);
+  };
+  e.loop.run_until_complete(run());
+}
+
+// ---- R66 and beyond -------------------------------------------------------------------
+
+TEST(Task, EagerFactoryDoesNotStartTasksCreatedWhileTheLoopIsNotRunning) {
+  EagerLoop e;
+  bool ran = false;
+  auto c = [&]() -> Coro<void> {
+    ran = true;
+    co_return;
+  };
+  Task<void> t = e.loop.create_task(c());
+  EXPECT_FALSE(ran);
+  EXPECT_FALSE(t.done());
+  e.loop.run_until_complete(t);
+  EXPECT_TRUE(ran);
+}
+
+TEST(Task, EagerFirstStepRunsInsideCreateTaskAndLaterStepsInterleave) {
+  // R66 (observed e14 E): the child's first step runs before create_task returns; its
+  // later steps interleave as usual (checked on CPython 3.13.0).
+  EagerLoop e;
+  std::vector<std::string> log;
+  auto child = [&](std::string name) -> Coro<std::string> {
+    log.push_back(name + " start");
+    co_await asyncio::sleep(0);
+    log.push_back(name + " resumed");
+    co_return name;
+  };
+  auto main = [&]() -> Coro<void> {
+    log.push_back("main before");
+    Task<std::string> t1 = asyncio::create_task(child("a"));
+    log.push_back(std::string("main after a done=") + (t1.done() ? "True" : "False"));
+    Task<std::string> t2 = asyncio::create_task(child("b"));
+    log.push_back("main after b");
+    co_await asyncio::sleep(0);
+    log.push_back("main after sleep0");
+    auto [ra, rb] = co_await asyncio::gather(t1, t2);
+    log.push_back("gathered " + ra + rb);
+  };
+  e.loop.run_until_complete(main());
+  EXPECT_EQ(log, (std::vector<std::string>{"main before", "a start", "main after a done=False",
+                                           "b start", "main after b", "a resumed", "b resumed",
+                                           "main after sleep0", "gathered ab"}));
+}
+
+Coro<int> immediate(int i) { co_return i; }
+
+TEST(Task, AGatherOfEagerTasksIsDoneAtOnce) {
+  // 3.12+ (gh-104144): the children completed eagerly, so the gather is done when
+  // returned and awaiting it takes no iteration.
+  EagerLoop e;
+  auto main = [&]() -> Coro<void> {
+    Ticker ticker(e.loop);
+    auto g = asyncio::gather(immediate(1), immediate(2), immediate(3));
+    EXPECT_TRUE(g.done());
+    auto r = co_await g;
+    EXPECT_EQ(r, std::make_tuple(1, 2, 3));
+    EXPECT_EQ(ticker.n, 0);
+    ticker.stop();
+  };
+  e.loop.run_until_complete(main());
+}
+
+TEST(Task, AnExceptionInTheEagerStepFailsTheTaskAtOnce) {
+  EagerLoop e;
+  auto bad = []() -> Coro<int> {
+    throw std::out_of_range("k");
+    co_return 0;
+  };
+  auto main = [&]() -> Coro<void> {
+    Task<int> t = asyncio::create_task(bad());
+    EXPECT_TRUE(t.done());
+    EXPECT_THROW(std::rethrow_exception(t.exception()), std::out_of_range);
+    co_return;
+  };
+  e.loop.run_until_complete(main());
+}
+
+TEST(Task, SelfCancelInTheEagerStepThenReturnEndsCancelled) {
+  EagerLoop e;
+  auto c = []() -> Coro<int> {
+    asyncio::current_task().cancel();
+    co_return 3;
+  };
+  auto main = [&]() -> Coro<void> {
+    Task<int> t = asyncio::create_task(c());
+    EXPECT_TRUE(t.done());
+    EXPECT_TRUE(t.cancelled());
+    co_return;
+  };
+  e.loop.run_until_complete(main());
+}
+
+TEST(Task, EagerTaskGroupChildrenThatFinishOrFailAreHandledAtOnce) {
+  // CPython 3.13.0 TaskGroup.create_task: a child already done is handled at once
+  // (_on_task_done called synchronously): a failure aborts the group before create_task
+  // returns, and the body is cancelled at its next await (checked on 3.13.0).
+  EagerLoop e;
+  std::vector<std::string> out;
+  auto slow = [&]() -> Coro<void> {
+    try {
+      co_await asyncio::sleep(1);
+    } catch (const CancelledError&) {
+      out.push_back("slow cancelled");
+      throw;
+    }
+  };
+  auto fail = []() -> Coro<void> {
+    throw std::invalid_argument("eager fail");
+    co_return;
+  };
+  auto main = [&]() -> Coro<void> {
+    Task<int> t;
+    co_await asyncio::TaskGroup::run([&](asyncio::TaskGroup& tg) -> Coro<void> {
+      t = tg.create_task(immediate(5));
+      out.push_back(std::string(t.done() ? "True " : "False ") + tg.repr());
+      co_return;
+    });
+    out.push_back(std::to_string(t.result()));
+    try {
+      co_await asyncio::TaskGroup::run([&](asyncio::TaskGroup& tg) -> Coro<void> {
+        tg.create_task(slow());
+        out.push_back(tg.repr());
+        Task<void> f = tg.create_task(fail());
+        out.push_back(std::string(f.done() ? "True " : "False ") + tg.repr() + " " +
+                      std::to_string(asyncio::current_task().cancelling()));
+        try {
+          co_await asyncio::sleep(0);
+          out.push_back("not interrupted");
+        } catch (const CancelledError&) {
+          out.push_back("body cancelled");
+          throw;
+        }
+      });
+    } catch (const asyncio::ExceptionGroup& eg) {
+      out.push_back(std::string("EG ") + std::to_string(eg.exceptions().size()));
+    }
+    out.push_back(std::to_string(asyncio::current_task().cancelling()));
+  };
+  e.loop.run_until_complete(main());
+  EXPECT_EQ(
+      out, (std::vector<std::string>{"True <TaskGroup entered>", "5", "<TaskGroup tasks=1 entered>",
+                                     "True <TaskGroup tasks=1 errors=1 cancelling> 1",
+                                     "slow cancelled", "body cancelled", "EG 1", "0"}));
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 // have test_taskgroup_already_entered / _double_enter / _without_parent_task: `run` makes a
 // fresh group each time, inside the awaiting task.
 
+#include "asyncio/task_group.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <exception>
@@ -27,7 +30,6 @@
 #include "asyncio/future.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
-#include "asyncio/task_group.hpp"
 
 namespace {
 
@@ -604,7 +606,7 @@ TEST(TaskGroup, ChildrenMaySpawnIntoTheGroupWhileItExits) {
   EXPECT_DOUBLE_EQ(loop.time(), 0.30000000000000004);
 }
 
-TEST(TaskGroup, Hydra) {
+TEST(TaskGroup, ChildrenSpawningChildrenStopAtTheFirstError) {
   // CPython: test_taskgroup_25
   EventLoop loop({.virtual_time = true});
   int nhydras = 0;
@@ -631,7 +633,7 @@ TEST(TaskGroup, Hydra) {
   EXPECT_EQ(nhydras, 31);
 }
 
-TEST(TaskGroup, ChildTaskName) {
+TEST(TaskGroup, CreateTaskNamesTheChild) {
   // CPython: test_taskgroup_task_name
   EventLoop loop({.virtual_time = true});
   loop.run_until_complete(TaskGroup::run([](TaskGroup& g) -> Coro<void> {
@@ -748,7 +750,7 @@ TEST(TaskGroup, CreateTaskAfterTheLastChildLeftAnExitingGroupIsRefused) {
   EXPECT_TRUE(logged.empty());
 }
 
-TEST(TaskGroup, CancellingLevelPreserved) {
+TEST(TaskGroup, AChildErrorLeavesTheParentsCancellingAtZero) {
   // CPython: test_cancelling_level_preserved
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<void> {
@@ -896,7 +898,7 @@ Coro<void> add_later(long long& sum, int v) {
   sum += v;
 }
 
-TEST(TaskGroup, ManyChildren) {
+TEST(TaskGroup, TenThousandChildrenAllRun) {
   EventLoop loop({.virtual_time = true});
   long long sum = 0;
   loop.run_until_complete(TaskGroup::run([&](TaskGroup& g) -> Coro<void> {

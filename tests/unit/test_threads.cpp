@@ -6,6 +6,9 @@
 // '*Thread*'). They use real threads and, where they must, real time, but never sleep to
 // wait for something: they block on latches and futures.
 
+#include "asyncio/threads.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 #include <pthread.h>
 
@@ -24,7 +27,6 @@
 #include "asyncio/gather.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
-#include "asyncio/threads.hpp"
 #include "asyncio/wait_for.hpp"
 
 namespace {
@@ -49,7 +51,7 @@ std::string thread_name() {
 // ---------------------------------------------------------------------------------------
 // ConcurrentFuture (concurrent.futures.Future)
 
-TEST(ThreadConcurrentFuture, ResultAndCallbacks) {
+TEST(ThreadConcurrentFuture, ResultWaitsForTheSettingThreadAndCallbacksRun) {
   auto f = ConcurrentFuture<int>::create();
   EXPECT_TRUE(f.valid());
   EXPECT_FALSE(f.done());
@@ -67,7 +69,7 @@ TEST(ThreadConcurrentFuture, ResultAndCallbacks) {
   EXPECT_FALSE(ConcurrentFuture<int>().valid());
 }
 
-TEST(ThreadConcurrentFuture, TimeoutAndException) {
+TEST(ThreadConcurrentFuture, ResultTimesOutThenRaisesTheSetException) {
   auto f = ConcurrentFuture<void>::create();
   EXPECT_THROW(f.result(0.01), asyncio::TimeoutError);
   EXPECT_THROW(f.exception(0), asyncio::TimeoutError);
@@ -76,7 +78,7 @@ TEST(ThreadConcurrentFuture, TimeoutAndException) {
   EXPECT_TRUE(f.exception() != nullptr);
 }
 
-TEST(ThreadConcurrentFuture, CancelOnlyWhilePending) {
+TEST(ThreadConcurrentFuture, CancelSucceedsOnlyWhilePending) {
   auto f = ConcurrentFuture<int>::create();
   int called = 0;
   f.add_done_callback([&](const ConcurrentFuture<int>&) { ++called; });
@@ -96,7 +98,7 @@ TEST(ThreadConcurrentFuture, CancelOnlyWhilePending) {
   EXPECT_THROW(g.set_running_or_notify_cancel(), asyncio::RuntimeError);
 }
 
-TEST(ThreadConcurrentFuture, ManyWaitersFromManyThreads) {
+TEST(ThreadConcurrentFuture, ManyThreadsWaitOnOneResult) {
   auto f = ConcurrentFuture<int>::create();
   std::atomic<int> sum{0};
   std::vector<std::thread> ts;
@@ -109,7 +111,7 @@ TEST(ThreadConcurrentFuture, ManyWaitersFromManyThreads) {
 // ---------------------------------------------------------------------------------------
 // ThreadPoolExecutor
 
-TEST(ThreadPool, SubmitResultAndException) {
+TEST(ThreadPool, SubmitGivesTheResultOrTheException) {
   ThreadPoolExecutor pool(2);
   auto a = pool.submit([](int x, int y) { return x + y; }, 40, 2);
   auto b = pool.submit([]() -> int { throw std::invalid_argument("bad"); });
@@ -122,7 +124,7 @@ TEST(ThreadPool, SubmitResultAndException) {
   }
 }
 
-TEST(ThreadPool, DefaultSizeAndValidation) {
+TEST(ThreadPool, DefaultSizeIsCPythonsAndZeroIsRefused) {
   ThreadPoolExecutor pool;
   const std::size_t cpus = std::max(1u, std::thread::hardware_concurrency());
   EXPECT_EQ(pool.max_workers(),
@@ -171,7 +173,7 @@ TEST(ThreadPool, ShutdownWaitsAndRefusesNewWork) {
   }
 }
 
-TEST(ThreadPool, ShutdownCancelFutures) {
+TEST(ThreadPool, ShutdownWithCancelFuturesCancelsQueuedWork) {
   ThreadPoolExecutor pool(1);
   std::latch started(1), go(1);
   auto busy = pool.submit([&] {
@@ -194,7 +196,7 @@ TEST(ThreadPool, ShutdownCancelFutures) {
 // ---------------------------------------------------------------------------------------
 // to_thread (ports of CPython's test_threads.py) and run_in_executor
 
-TEST(ThreadToThread, ToThread) {  // test_to_thread
+TEST(ThreadToThread, ReturnsTheFunctionsResult) {  // test_to_thread
   run([]() -> Coro<void> {
     auto sum = [](std::vector<int> v) {
       int s = 0;
@@ -207,7 +209,7 @@ TEST(ThreadToThread, ToThread) {  // test_to_thread
   }());
 }
 
-TEST(ThreadToThread, ToThreadException) {  // test_to_thread_exception
+TEST(ThreadToThread, RaisesTheFunctionsException) {  // test_to_thread_exception
   run([]() -> Coro<void> {
     try {
       co_await asyncio::to_thread([] { throw asyncio::RuntimeError("test"); });
@@ -218,7 +220,7 @@ TEST(ThreadToThread, ToThreadException) {  // test_to_thread_exception
   }());
 }
 
-TEST(ThreadToThread, ToThreadOnceAndOffTheLoopThread) {  // test_to_thread_once
+TEST(ThreadToThread, CallsOnceOffTheLoopThread) {  // test_to_thread_once
   run([]() -> Coro<void> {
     std::atomic<int> calls{0};
     const auto loop_thread = std::this_thread::get_id();
@@ -233,7 +235,7 @@ TEST(ThreadToThread, ToThreadOnceAndOffTheLoopThread) {  // test_to_thread_once
   }());
 }
 
-TEST(ThreadToThread, ToThreadConcurrent) {  // test_to_thread_concurrent
+TEST(ThreadToThread, GatheredCallsAllRun) {  // test_to_thread_concurrent
   run([]() -> Coro<void> {
     std::atomic<int> calls{0};
     auto func = [&] { ++calls; };
@@ -244,21 +246,21 @@ TEST(ThreadToThread, ToThreadConcurrent) {  // test_to_thread_concurrent
   }());
 }
 
-TEST(ThreadToThread, ToThreadArgs) {  // test_to_thread_args_kwargs (no kwargs in C++)
+TEST(ThreadToThread, PassesTheArguments) {  // test_to_thread_args_kwargs (no kwargs in C++)
   run([]() -> Coro<void> {
     auto f = [](std::string s, bool something) { return s + (something ? "!" : "?"); };
     EXPECT_EQ(co_await asyncio::to_thread(f, std::string("test"), true), "test!");
   }());
 }
 
-TEST(ThreadToThread, MoveOnlyResult) {
+TEST(ThreadToThread, ReturnsAMoveOnlyResult) {
   run([]() -> Coro<void> {
     auto p = co_await asyncio::to_thread([] { return std::make_unique<int>(7); });
     EXPECT_EQ(*p, 7);
   }());
 }
 
-TEST(ThreadRunInExecutor, ExplicitExecutorAndDefault) {
+TEST(ThreadRunInExecutor, RunsOnTheGivenExecutorOrTheDefault) {
   run([]() -> Coro<void> {
     auto& loop = asyncio::get_running_loop();
     ThreadPoolExecutor pool(1, "mine");
@@ -270,7 +272,7 @@ TEST(ThreadRunInExecutor, ExplicitExecutorAndDefault) {
   }());
 }
 
-TEST(ThreadRunInExecutor, SetDefaultExecutor) {
+TEST(ThreadRunInExecutor, SetDefaultExecutorReplacesTheDefaultAndRefusesNull) {
   run([]() -> Coro<void> {
     auto& loop = asyncio::get_running_loop();
     loop.set_default_executor(std::make_shared<ThreadPoolExecutor>(1, "dflt"));
@@ -279,7 +281,7 @@ TEST(ThreadRunInExecutor, SetDefaultExecutor) {
   }());
 }
 
-TEST(ThreadRunInExecutor, AfterShutdownDefaultExecutor) {
+TEST(ThreadRunInExecutor, DefaultExecutorRefusesWorkAfterShutdownDefaultExecutor) {
   run([]() -> Coro<void> {
     auto& loop = asyncio::get_running_loop();
     co_await asyncio::to_thread([] {});
@@ -295,7 +297,7 @@ TEST(ThreadRunInExecutor, AfterShutdownDefaultExecutor) {
   }());
 }
 
-TEST(ThreadRunInExecutor, ClosedLoop) {
+TEST(ThreadRunInExecutor, OnAClosedLoopRaisesRuntimeError) {
   EventLoop loop;
   loop.close();
   try {
@@ -370,7 +372,7 @@ TEST(ThreadRunInExecutor, CancelBeforeStartNeverRuns) {
   }());
 }
 
-TEST(ThreadRunInExecutor, WaitForTimeoutOnABlockedJob) {
+TEST(ThreadRunInExecutor, WaitForOnABlockedJobTimesOutAtOnce) {
   // Real time: a job that outlives its timeout; the caller gets TimeoutError at once.
   std::latch go(1);
   run(
@@ -384,7 +386,7 @@ TEST(ThreadRunInExecutor, WaitForTimeoutOnABlockedJob) {
       false);
 }
 
-TEST(ThreadRunInExecutor, WrapFuture) {
+TEST(ThreadConcurrentFuture, WrapFutureDeliversItsResultOnTheLoop) {
   run([]() -> Coro<void> {
     auto cf = ConcurrentFuture<std::string>::create();
     auto fut = asyncio::wrap_future(cf);
@@ -424,7 +426,7 @@ Coro<int> add_later(int a, int b) {
   co_return a + b;
 }
 
-TEST(ThreadRunCoroutineThreadsafe, ResultFromAnotherThread) {
+TEST(ThreadRunCoroutineThreadsafe, ResultReachesTheCallingThread) {
   run(
       []() -> Coro<void> {
         auto& loop = asyncio::get_running_loop();
@@ -526,7 +528,7 @@ TEST(ThreadRunCoroutineThreadsafe, TaskCancelledOnTheLoopCancelsTheFuture) {
       false);
 }
 
-TEST(ThreadRunCoroutineThreadsafe, ResultTimeout) {
+TEST(ThreadRunCoroutineThreadsafe, ResultTimesOutWhileTheCoroutineRuns) {
   run(
       []() -> Coro<void> {
         auto& loop = asyncio::get_running_loop();
@@ -551,13 +553,13 @@ TEST(ThreadRunCoroutineThreadsafe, ResultTimeout) {
       false);
 }
 
-TEST(ThreadRunCoroutineThreadsafe, ClosedLoop) {
+TEST(ThreadRunCoroutineThreadsafe, OnAClosedLoopRaisesRuntimeError) {
   EventLoop loop;
   loop.close();
   EXPECT_THROW(asyncio::run_coroutine_threadsafe(add_later(1, 2), loop), asyncio::RuntimeError);
 }
 
-TEST(ThreadRunCoroutineThreadsafe, LoopInAnotherThread) {
+TEST(ThreadRunCoroutineThreadsafe, SubmitsToALoopRunningInAnotherThread) {
   // The usual arrangement: a loop running forever in a background thread.
   EventLoop loop;
   std::thread t([&] { loop.run_forever(); });
@@ -592,11 +594,11 @@ TEST(ThreadShutdown, RunWaitsForTheDefaultExecutorsJobs) {
   EXPECT_TRUE(done.load());  // shutdown_default_executor waited for it
 }
 
-TEST(ThreadShutdown, ShutdownWithoutExecutorIsTrivial) {
+TEST(ThreadShutdown, ShutdownDefaultExecutorWithoutOneReturns) {
   run([]() -> Coro<void> { co_await asyncio::get_running_loop().shutdown_default_executor(); }());
 }
 
-TEST(ThreadShutdown, CloseWithResultsInFlight) {
+TEST(ThreadShutdown, CloseDropsResultsStillInFlight) {
   // The job finishes and posts, but the loop closes before running the delivery.
   EventLoop loop;
   std::latch posted(1);
@@ -616,7 +618,7 @@ TEST(ThreadShutdown, CloseWithResultsInFlight) {
 // ---------------------------------------------------------------------------------------
 // Stress: many threads entering the loop at once
 
-TEST(ThreadStress, CallSoonThreadsafeFromManyThreads) {
+TEST(ThreadStress, CallSoonThreadsafeFromManyThreadsRunsEveryCallback) {
   EventLoop loop;
   constexpr int kThreads = 6, kPer = 2000;
   int counter = 0;  // touched only on the loop thread
@@ -634,7 +636,7 @@ TEST(ThreadStress, CallSoonThreadsafeFromManyThreads) {
   loop.close();
 }
 
-TEST(ThreadStress, RunCoroutineThreadsafeFromManyThreads) {
+TEST(ThreadStress, RunCoroutineThreadsafeFromManyThreadsRunsEveryCoroutine) {
   run(
       []() -> Coro<void> {
         auto& loop = asyncio::get_running_loop();
@@ -665,7 +667,7 @@ TEST(ThreadStress, RunCoroutineThreadsafeFromManyThreads) {
       false);
 }
 
-TEST(ThreadStress, ManyToThreadCallsAtOnce) {
+TEST(ThreadStress, ManyToThreadCallsAtOnceAllReturn) {
   run([]() -> Coro<void> {
     std::vector<Coro<int>> calls;
     for (int i = 0; i < 200; ++i) calls.push_back(asyncio::to_thread([i] { return i * i; }));

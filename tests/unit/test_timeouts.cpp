@@ -9,6 +9,9 @@
 // C++ has no `async with`: `async with timeout(d) as cm: body` is
 // `auto cm = asyncio::timeout(d); co_await cm.run(body);` (docs/async-with.md).
 
+#include "asyncio/timeouts.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <exception>
@@ -24,7 +27,7 @@
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
 #include "asyncio/task_group.hpp"
-#include "asyncio/timeouts.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -35,25 +38,9 @@ using asyncio::Future;
 using asyncio::Task;
 using asyncio::Timeout;
 using asyncio::TimeoutError;
-
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
-
-bool caused_by_cancel(const TimeoutError& e) {
-  auto* nested = dynamic_cast<const std::nested_exception*>(&e);
-  return nested && asyncio::detail::is_cancelled_error(nested->nested_ptr());
-}
+using asyncio_test::caused_by_cancel;
+using asyncio_test::nothing;
+using asyncio_test::Ticker;
 
 std::string runtime_error_of(auto&& f) {
   try {
@@ -68,7 +55,6 @@ struct ZeroDivisionError : std::runtime_error {
   ZeroDivisionError() : std::runtime_error("division by zero") {}
 };
 
-Coro<void> nothing() { co_return; }
 Coro<int> immediate(int v) { co_return v; }
 
 // ---- ported from test_timeouts.py -----------------------------------------------------
@@ -95,7 +81,7 @@ TEST(Timeout, ExpiryRaisesTimeoutError) {
   EXPECT_DOUBLE_EQ(loop.time(), 0.01);
 }
 
-TEST(Timeout, TimeoutAtExpiry) {
+TEST(Timeout, TimeoutAtExpiryRaisesTimeoutError) {
   // CPython: test_timeout_at_basic
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<void> {
@@ -537,7 +523,7 @@ Coro<void> crash_on_cancel() {
   throw ZeroDivisionError();  // crash in cleanup
 }
 
-TEST(Timeout, AroundATaskGroup) {
+TEST(Timeout, ExpiryAroundATaskGroupRaisesTheChildrensErrorGroup) {
   // CPython: test_timeout_taskgroup (the outcome; the __context__ splicing is not done).
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<void> {

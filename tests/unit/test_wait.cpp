@@ -5,6 +5,9 @@
 // tests/conformance/vtloop.py); ported CPython tests are named in a comment. CPython
 // returns sets: where the C++ order is asserted, it is the input order (API.md).
 
+#include "asyncio/wait.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,7 +24,7 @@
 #include "asyncio/future.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
-#include "asyncio/wait.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -35,26 +38,9 @@ using asyncio::FIRST_EXCEPTION;
 using asyncio::Future;
 using asyncio::Task;
 using asyncio::WaitSet;
-
-Coro<void> nothing() { co_return; }
-
-/// CPython test_utils.run_briefly: run a trivial task to completion (two iterations).
-void run_briefly(EventLoop& loop) { loop.run_until_complete(nothing()); }
-
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
+using asyncio_test::nothing;
+using asyncio_test::run_briefly;
+using asyncio_test::Ticker;
 
 /// A vector of the arguments. (GCC 12 miscompiles braced lists held across a co_await:
 /// "array used as initializer".)
@@ -367,7 +353,7 @@ Coro<std::vector<std::string>> wait_modes() {
   co_return log;
 }
 
-TEST(Wait, ReturnWhenModes) {
+TEST(Wait, ReturnWhenModesAndTimeoutSplitDoneAndPendingAsCPython) {
   // SEMANTICS e05 (R41-R43)
   EventLoop loop({.virtual_time = true});
   EXPECT_EQ(loop.run_until_complete(wait_modes()),
@@ -478,7 +464,7 @@ Coro<std::vector<std::size_t>> drain(std::size_t n, std::vector<int>& reported,
   };
   // Task i finishes at slot order[i]; groups of 8 slots share a deadline.
   for (std::size_t i = 0; i < n; ++i) {
-    finish[i] = static_cast<double>(order[i] / 8 + 1) / 1024;
+    finish[i] = static_cast<double>(order[i] / 8 + 1) / 1024;  // NOLINT(bugprone-integer-division)
     tasks.push_back(asyncio::create_task(job(i, finish[i])));
   }
   std::vector<std::size_t> batch_sizes;
@@ -598,7 +584,7 @@ Coro<std::string> wait_any_futures() {
   co_return std::to_string(t.result()) + f.result();
 }
 
-TEST(Wait, MixedResultTypesThroughAnyFuture) {
+TEST(Wait, WaitsOnMixedResultTypesThroughAnyFuture) {
   EventLoop loop({.virtual_time = true});
   EXPECT_EQ(loop.run_until_complete(wait_any_futures()), "7late");
 }

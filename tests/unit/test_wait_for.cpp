@@ -6,6 +6,9 @@
 // running the same scenario on tests/conformance/vtloop.py; ported CPython tests
 // (Lib/test/test_asyncio/test_waitfor.py) are named in a comment.
 
+#include "asyncio/wait_for.hpp"  // first: the header under test stands alone
+
+// Then GoogleTest, the standard library and the rest of asyncio.
 #include <gtest/gtest.h>
 
 #include <exception>
@@ -23,7 +26,7 @@
 #include "asyncio/sleep.hpp"
 #include "asyncio/task.hpp"
 #include "asyncio/wait.hpp"
-#include "asyncio/wait_for.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -33,34 +36,13 @@ using asyncio::EventLoop;
 using asyncio::Future;
 using asyncio::Task;
 using asyncio::TimeoutError;
+using asyncio_test::caused_by_cancel;
+using asyncio_test::nothing;
+using asyncio_test::run_briefly;
+using asyncio_test::Ticker;
 
 /// A timeout small enough to pass `timeout > 0` (CPython test_waitfor's _EPSILON).
 constexpr double kEpsilon = 0.0001;
-
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
-struct Ticker {
-  explicit Ticker(EventLoop& l) : loop(l) {
-    h = loop.call_soon([this] { tick(); });
-  }
-  void tick() {
-    ++n;
-    h = loop.call_soon([this] { tick(); });
-  }
-  void stop() { h.cancel(); }
-  EventLoop& loop;
-  int n = 0;
-  asyncio::Handle h;
-};
-
-/// CPython `raise TimeoutError from exc`: the CancelledError is the nested exception.
-bool caused_by_cancel(const TimeoutError& e) {
-  auto* nested = dynamic_cast<const std::nested_exception*>(&e);
-  return nested && asyncio::detail::is_cancelled_error(nested->nested_ptr());
-}
-
-Coro<void> nothing() { co_return; }
-/// CPython test_utils.run_briefly: run a trivial task to completion (two iterations).
-void run_briefly(EventLoop& loop) { loop.run_until_complete(nothing()); }
 
 struct FooException : std::runtime_error {
   FooException() : std::runtime_error("foo") {}
@@ -556,7 +538,7 @@ Coro<std::unique_ptr<int>> make_unique_int(int v) {
   co_return std::make_unique<int>(v);
 }
 
-TEST(WaitFor, MoveOnlyResults) {
+TEST(WaitFor, PassesMoveOnlyResults) {
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<int> {
     std::unique_ptr<int> a = co_await asyncio::wait_for(make_unique_int(7), 1);
