@@ -73,7 +73,7 @@ def python313():
 def build():
     gen = ["-G", "Ninja"] if shutil.which("ninja") else []
     subprocess.run(["cmake", "-S", str(ROOT), "-B", str(BUILD), *gen,
-                    "-DCMAKE_BUILD_TYPE=Release", "-DASYNCIO_BUILD_TESTS=OFF",
+                    "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_TESTING=OFF",
                     "-DASYNCIO_BUILD_EXAMPLES=OFF", "-DASYNCIO_BUILD_BENCH=ON"],
                    check=True, stdout=subprocess.DEVNULL)
     targets = ["bench_w7_loadgen", "bench_w7_echo"]

@@ -1,13 +1,12 @@
 // The seed question's first program, "asyncio.gather", ported line by line.
 //
-//   Python                                         C++
-//   async def coro(tag): ...                       Coro<std::string> coro(std::string tag)
-//   loop = asyncio.get_event_loop()                EventLoop& loop = get_event_loop();
-//   group1 = asyncio.gather(*[coro(...) ...])      auto group1 = gather(iota | transform(...));
-//   all_groups = asyncio.gather(g1, g2, g3)        auto all_groups = gather(group1, group2,
-//   group3); results = loop.run_until_complete(all_groups)  auto results =
-//   loop.run_until_complete(all_groups); loop.close(); pprint(results) loop.close();
-//   pprint(results)
+//   Python                                       C++
+//   async def coro(tag): ...                     Coro<std::string> coro(std::string tag)
+//   loop = asyncio.get_event_loop()              EventLoop& loop = get_event_loop();
+//   asyncio.gather(*[coro(...) for i in ...])    gather(group_of(...))  (a vector of Coro)
+//   all_groups = asyncio.gather(g1, g2, g3)      auto all_groups = gather(group1, ...);
+//   loop.run_until_complete(all_groups)          loop.run_until_complete(all_groups);
+//   loop.close(); pprint(results)                loop.close(); pprint(results)
 //
 // Options: --seed N (repeatable delays, identical to examples/python/seed_gather.py with the
 // same seed), --virtual-time (no real waiting), --cancel group2|all (shows what cancelling
@@ -15,7 +14,6 @@
 
 #include <asyncio/asyncio.hpp>
 #include <cstdio>
-#include <ranges>
 #include <string>
 #include <vector>
 
@@ -33,10 +31,15 @@ Coro<std::string> coro(std::string tag) {
   co_return tag;
 }
 
-auto group_of(int group, int n) {
-  return std::views::iota(1, n + 1) | std::views::transform([group](int i) {
-           return coro("group " + std::to_string(group) + "." + std::to_string(i));
-         });
+// [coro("group {}.{}".format(group, i)) for i in range(1, n + 1)]: a list, as in Python.
+// (A lazy view, std::views::iota(1, n + 1) | std::views::transform(...), is also a range
+// gather accepts, but clang 14 cannot compile libstdc++ 12's views: docs/building.md.)
+std::vector<Coro<std::string>> group_of(int group, int n) {
+  std::vector<Coro<std::string>> coros;
+  for (int i = 1; i <= n; ++i) {
+    coros.push_back(coro("group " + std::to_string(group) + "." + std::to_string(i)));
+  }
+  return coros;
 }
 
 int main(int argc, char** argv) {

@@ -16,6 +16,20 @@ export CTEST_PARALLEL_LEVEL=${CTEST_PARALLEL_LEVEL:-2}
 
 header() { printf '\n==== %s ====\n' "$*"; }
 
+# quietly LOG COMMAND...: runs COMMAND with its output (stdout and stderr) in LOG only; when
+# it fails, prints LOG and returns COMMAND's exit status.
+quietly() {
+  local log=$1 rc=0
+  shift
+  mkdir -p "$(dirname "$log")"
+  "$@" >"$log" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    cat "$log" >&2
+    echo "failed (exit $rc): $* (log: $log)" >&2
+  fi
+  return "$rc"
+}
+
 # configure_preset NAME: `cmake --preset NAME`, starting the cache afresh when the build
 # directory was made by another generator or for another source tree (a copied checkout).
 configure_preset() {

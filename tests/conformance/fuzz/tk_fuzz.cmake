@@ -7,7 +7,7 @@ set(ASYNCIO_TK_FUZZ_SEEDS "1-60" CACHE STRING
 
 if(NOT Python3_Interpreter_FOUND)
   add_test(NAME twin.tk_fuzz COMMAND ${CMAKE_COMMAND}
-           "-DMSG=no Python interpreter was found at configure time: the fuzzer needs one to generate its scenarios and CPython 3.13 to run them"
+           "-DMSG=CPython 3.13 was not found at configure time: the fuzzer needs it to generate and run its scenarios"
            -P ${CMAKE_CURRENT_LIST_DIR}/../fail.cmake)
   return()
 endif()
@@ -25,12 +25,10 @@ target_include_directories(tk_fuzz PRIVATE ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CUR
 target_link_libraries(tk_fuzz PRIVATE asyncio::asyncio asyncio_warnings)
 # One large generated translation unit: optimising it would only slow the build down.
 target_compile_options(tk_fuzz PRIVATE -O0 -g0)
-if(TARGET twins)
-  add_dependencies(twins tk_fuzz)
-endif()
+add_dependencies(twins tk_fuzz)
 
 add_test(NAME twin.tk_fuzz
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/run_tk_fuzz.py
                  --cxx $<TARGET_FILE:tk_fuzz> --seeds "${ASYNCIO_TK_FUZZ_SEEDS}"
-                 --python ${ASYNCIO_TWIN_PYTHON})
+                 --python ${Python3_EXECUTABLE})
 set_tests_properties(twin.tk_fuzz PROPERTIES TIMEOUT 120 LABELS conformance)
