@@ -57,13 +57,13 @@ bool env_debug() {
 EventLoop* get_running_loop_or_null() { return tl_running_loop; }
 EventLoop* get_event_loop_or_null() { return tl_running_loop ? tl_running_loop : tl_current_loop; }
 
-EventLoop& loop_of(LoopCore* core) { return *static_cast<EventLoop*>(core); }
+EventLoop& loop_of(LoopCore* core) { return LoopAccess::loop(*core); }
 
 void report_callback_exception(LoopCore* loop, std::exception_ptr e, const char* what) {
   loop->call_exception_handler({std::string("Exception in callback ") + what, std::move(e), {}});
 }
 
-LoopCore& running_loop_core() { return get_running_loop(); }
+LoopCore& running_loop_core() { return core_of(get_running_loop()); }
 
 void LoopCore::call_exception_handler(const ExceptionContext& ctx) {
   auto* self = static_cast<EventLoop*>(this);
@@ -132,7 +132,8 @@ EventLoop::~EventLoop() {
   {
     std::lock_guard<std::mutex> lock(g_loops_mutex);
     auto& loops = live_loops();
-    loops.erase(std::remove(loops.begin(), loops.end(), this), loops.end());
+    const detail::LoopCore* self = this;
+    loops.erase(std::remove(loops.begin(), loops.end(), self), loops.end());
   }
   if (tl_current_loop == this) tl_current_loop = nullptr;
 }

@@ -78,7 +78,8 @@ std::string Barrier::repr() const {
 // error passes the notification on to another waiter (a possible spurious wake-up).
 Coro<bool> Condition::wait() {
   if (!locked()) throw RuntimeError("cannot wait on un-acquired lock");
-  detail::bind_loop(loop_, &get_running_loop(), *this);  // `self._get_loop().create_future()`
+  detail::bind_loop(loop_, &detail::core_of(get_running_loop()),
+                    *this);  // `self._get_loop().create_future()`
   release();
   std::exception_ptr exc;
   try {

@@ -31,7 +31,7 @@ Coro<void> shutdown_step() { co_return; }
 void run_shutdown(EventLoop& loop) {
   if (loop.is_closed()) return;
   try {
-    std::vector<AnyTask> to_cancel = loop_tasks(loop);
+    std::vector<AnyTask> to_cancel = loop_tasks(core_of(loop));
     if (!to_cancel.empty()) {
       for (auto& t : to_cancel) t.cancel();
       loop.run_until_complete(gather(return_exceptions, to_cancel));

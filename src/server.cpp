@@ -292,7 +292,7 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
   s->cb = std::exchange(guard.cb, ClientCallback{});
   s->hook.s = s;
   s->hook.fn = &server_hook;
-  loop.link_close_hook(&s->hook);
+  detail::core_of(loop).link_close_hook(&s->hook);
   if (o.start_serving) {
     server_start_serving(s);
     co_await asyncio::sleep(0);

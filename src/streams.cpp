@@ -288,7 +288,7 @@ void DataWaitAwaiter::suspend() {
     c_->reader.paused_transport = false;
     transport_resume_reading(&c_->transport);
   }
-  fut_.loop_ = c_->transport.loop;
+  fut_.loop_ = &detail::core_of(*c_->transport.loop);
   c_->reader.waiter = &fut_;
 }
 
@@ -304,7 +304,7 @@ bool DrainAwaiter::await_ready() {
 }
 
 void DrainAwaiter::suspend() {
-  waiter_.fut.loop_ = c_->transport.loop;
+  waiter_.fut.loop_ = &detail::core_of(*c_->transport.loop);
   c_->protocol.drain_waiters.push_back(&waiter_);
 }
 

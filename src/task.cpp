@@ -87,12 +87,12 @@ std::vector<AnyTask> loop_tasks(LoopCore& loop) {
 }  // namespace detail
 
 AnyTask current_task() {
-  EventLoop& loop = get_running_loop();
+  detail::LoopCore& loop = detail::core_of(get_running_loop());
   if (!loop.current_task_) return AnyTask();
   loop.current_task_->add_ref();
   return AnyTask::adopt_ref(loop.current_task_);
 }
 
-std::vector<AnyTask> all_tasks() { return detail::loop_tasks(get_running_loop()); }
+std::vector<AnyTask> all_tasks() { return detail::loop_tasks(detail::core_of(get_running_loop())); }
 
 }  // namespace asyncio

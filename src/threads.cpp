@@ -196,23 +196,23 @@ LoopThreads::LoopThreads(EventLoop* l) : loop(l), owner(l) {
   if (l->is_closed())
     loop = nullptr;
   else
-    l->link_close_hook(&hook_);
+    detail::core_of(*l).link_close_hook(&hook_);
 }
 
 LoopThreads::~LoopThreads() { LoopCore::unlink_close_hook(&hook_); }
 
 void LoopThreads::add(CompletionEntry* e) {
   pending_.push_front(e);
-  ++owner->pending_jobs_;
+  ++detail::core_of(*owner).pending_jobs_;
 }
 
 void LoopThreads::deliver(CompletionEntry* e) {
   pending_.remove(e);
-  --owner->pending_jobs_;
+  --detail::core_of(*owner).pending_jobs_;
   try {
     e->copy_state();
   } catch (...) {
-    report_callback_exception(owner, std::current_exception(), "_set_state");
+    report_callback_exception(&detail::core_of(*owner), std::current_exception(), "_set_state");
   }
   std::exchange(e->fut, nullptr)->release();
   e->release();
@@ -241,7 +241,7 @@ void LoopThreads::on_close(CloseHook* h) {
   }
   // Results that can never be delivered now: drop the loop futures' references.
   while (CompletionEntry* e = self->pending_.pop_front()) {
-    --self->owner->pending_jobs_;
+    --detail::core_of(*self->owner).pending_jobs_;
     FutureBase* f = std::exchange(e->fut, nullptr);
     f->release();
     e->release();

@@ -48,14 +48,14 @@ void Timeout::reschedule(std::optional<double> when) {
   cancel_handler();
   if (!when) return;
   EventLoop& loop = get_running_loop();
-  loop_ = &loop;
+  loop_ = &detail::core_of(loop);
   if (*when <= loop.time()) {
     soon_ = loop.call_soon([this] { on_timeout(); });  // gh-95051: at the next iteration
   } else {
     node_.self = this;
     node_.when = *when;
     node_.fire = &Timeout::on_timer;
-    loop.add_timer(&node_);
+    detail::core_of(loop).add_timer(&node_);
   }
 }
 
@@ -64,7 +64,7 @@ void Timeout::enter() {
   EventLoop& loop = get_running_loop();
   AnyTask task = current_task();
   if (!task.valid()) throw RuntimeError("Timeout should be used inside a task");
-  loop_ = &loop;
+  loop_ = &detail::core_of(loop);
   state_ = State::entered;
   task_ = std::move(task);
   cancelling_ = task_.cancelling();

@@ -91,7 +91,7 @@ void schedule_connection_lost(SocketTransport* t, std::exception_ptr e) {
     return;
   }
   t->lost_exc = std::move(e);
-  t->loop->push_ready(&lost_item, t, nullptr);
+  detail::core_of(*t->loop).push_ready(&lost_item, t, nullptr);
 }
 
 bool is_os_error(const std::exception_ptr& e) {
@@ -201,7 +201,7 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
     t->fd = -1;
     throw;
   }
-  loop.link_close_hook(&t->close_hook);
+  detail::core_of(loop).link_close_hook(&t->close_hook);
   if (server) {
     t->server = server;
     server_attach(server, t);

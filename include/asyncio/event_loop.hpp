@@ -51,6 +51,7 @@ struct AddrInfo;           // sockets.hpp
 class ThreadPoolExecutor;  // threads.hpp
 
 namespace detail {
+struct LoopAccess;
 struct LoopThreads;  // threads.hpp: the default executor, the link worker threads post through
 struct LoopThreadsAccess;
 
@@ -190,7 +191,10 @@ class TimerHandle : public Handle {
 ///
 /// Not thread-safe, except `call_soon_threadsafe`.
 /// **Python:** `asyncio.AbstractEventLoop` as implemented by `BaseEventLoop`.
-class EventLoop : public detail::LoopCore {
+/// The loop's machinery (detail::LoopCore: ready queue, timers, task list) is a private
+/// base: library code reaches it through detail::LoopAccess (core_of / loop_of), users
+/// see only the members below.
+class EventLoop : private detail::LoopCore {
  public:
   struct Options {
     /// Extra diagnostics: "coroutine ... was never awaited", "Task was destroyed but it
@@ -228,6 +232,8 @@ class EventLoop : public detail::LoopCore {
   bool is_running() const { return running_; }
   using LoopCore::is_closed;
   using LoopCore::time;
+  /// Calls the exception handler with `ctx`. **Python:** `loop.call_exception_handler`.
+  using LoopCore::call_exception_handler;
   bool get_debug() const { return debug_; }
   void set_debug(bool on) { debug_ = on; }
 
@@ -391,6 +397,7 @@ class EventLoop : public detail::LoopCore {
 
  private:
   friend class detail::LoopCore;
+  friend struct detail::LoopAccess;
   void run_once();
   void check_running() const;
   void enqueue_threadsafe(detail::HandleState* s);
@@ -416,6 +423,22 @@ class EventLoop : public detail::LoopCore {
   friend struct detail::LoopThreadsAccess;
   std::shared_ptr<detail::LoopThreads> threads_;  // threads.hpp state, made on first use
 };
+
+namespace detail {
+/// The one door from library code to the loop's machinery (the private LoopCore base).
+struct LoopAccess {
+  static LoopCore& core(EventLoop& l) noexcept { return l; }
+  static const LoopCore& core(const EventLoop& l) noexcept { return l; }
+  static EventLoop& loop(LoopCore& c) noexcept { return static_cast<EventLoop&>(c); }
+  /// White box for tests: timers in the heap that are not cancelled.
+  static std::size_t live_timers(const EventLoop& l) noexcept {
+    return l.timers_.size() - l.timers_.cancelled();
+  }
+};
+/// The machinery of `l` (ready queue, timers, task list, current task).
+inline LoopCore& core_of(EventLoop& l) noexcept { return LoopAccess::core(l); }
+inline const LoopCore& core_of(const EventLoop& l) noexcept { return LoopAccess::core(l); }
+}  // namespace detail
 
 /// The running loop, else this thread's current loop (made on first use).
 /// **Python:** `asyncio.get_event_loop()`.
@@ -500,7 +523,7 @@ detail::ensure_future_t<A> ensure_future(A&& aw) {
   } else {
     auto coro = detail::as_coro(std::forward<A>(aw));
     using T = typename decltype(coro)::value_type;
-    return detail::spawn<T>(&get_event_loop(), coro.release(), {});
+    return detail::spawn<T>(&detail::core_of(get_event_loop()), coro.release(), {});
   }
 }
 

@@ -34,7 +34,7 @@ using namespace std::chrono_literals;
 /// looks at the TimerHandle's _cancelled flag instead).
 struct TimerPeekLoop : EventLoop {
   using EventLoop::EventLoop;
-  std::size_t live_timers() const { return timers_.size() - timers_.cancelled(); }
+  std::size_t live_timers() const { return asyncio::detail::LoopAccess::live_timers(*this); }
 };
 
 TEST(Sleep, SleepZeroLetsCallbacksQueuedBeforeItRunFirst) {

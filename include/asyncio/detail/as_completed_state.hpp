@@ -45,7 +45,7 @@ struct AsCompletedState final : CloseHook, TimerNode {
   explicit AsCompletedState(EventLoop* loop) : loop_(loop) { CloseHook::fn = &on_loop_close; }
   ~AsCompletedState() {
     LoopCore::unlink_close_hook(this);
-    if (scheduled()) loop_->unschedule_timer(this);
+    if (scheduled()) core_of(*loop_).unschedule_timer(this);
     for (Entry& e : entries_) e.fut->release();
   }
   void add_ref() { ++refs_; }
@@ -61,11 +61,11 @@ struct AsCompletedState final : CloseHook, TimerNode {
       add_ref();
       e.fut->add_callback(&completion_item, &e);
     }
-    if (!entries_.empty()) loop_->link_close_hook(this);
+    if (!entries_.empty()) core_of(*loop_).link_close_hook(this);
     if (todo_ && timeout) {
       when = loop_->time() + timeout->seconds;
       fire = &on_timer;
-      loop_->add_timer(this);
+      core_of(*loop_).add_timer(this);
     }
   }
 
@@ -79,7 +79,7 @@ struct AsCompletedState final : CloseHook, TimerNode {
       e->in_todo = false;
       --s->todo_;
       s->put(e->fut);
-      if (s->todo_ == 0 && s->scheduled()) s->loop_->unschedule_timer(s);
+      if (s->todo_ == 0 && s->scheduled()) core_of(*s->loop_).unschedule_timer(s);
     }
     ref.release_now();
     s->release();  // the registration's reference

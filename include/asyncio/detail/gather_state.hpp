@@ -67,7 +67,7 @@ FutureBase* gather_child(A&& a, LoopCore*& loop, std::size_t& caller_futures) {
     f->add_ref();
     return f;
   } else {
-    if (!loop) loop = &get_event_loop();
+    if (!loop) loop = &core_of(get_event_loop());
     auto coro = as_coro(std::forward<A>(a));
     using T = typename decltype(coro)::value_type;
     Task<T> t = detail::spawn<T>(loop, coro.release(), {});

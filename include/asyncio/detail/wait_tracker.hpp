@@ -262,7 +262,7 @@ class WaitAwaiter {
                                   return_when_repr(opts_.return_when));
     if (opts_.timeout && std::isnan(opts_.timeout->seconds))
       throw std::invalid_argument("Invalid timeout: NaN");
-    LoopCore& loop = get_running_loop();
+    LoopCore& loop = core_of(get_running_loop());
     acquire_tracker(loop);
     if (t_->size_ == 0) throw std::invalid_argument("Set of Tasks/Futures is empty.");
     waiter_.loop_ = &loop;
@@ -334,7 +334,7 @@ class WaitAwaiter {
           if (!f) throw std::invalid_argument("wait: empty future handle");
         } else {
           // Coroutines become tasks (as Python <= 3.10, and the seed program, do).
-          auto t = static_cast<EventLoop&>(loop).create_task(as_coro(std::move(a)));
+          auto t = LoopAccess::loop(loop).create_task(as_coro(std::move(a)));
           f = t.state_ptr();
         }
         f->add_ref();
