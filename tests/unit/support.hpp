@@ -13,7 +13,7 @@
 
 namespace asyncio_test {
 
-/// Counts loop iterations: a self-rescheduling call_soon callback (SEMANTICS.md notation).
+/// Counts loop iterations: a self-rescheduling call_soon callback (docs/semantics.md notation).
 /// `n` is the number of iterations that ran since construction; stop() before it goes.
 struct Ticker {
   explicit Ticker(asyncio::EventLoop& l) : loop(l) {

@@ -75,7 +75,7 @@ TEST(Coro, MovedFromCoroIsInvalidAndOwnershipMoves) {
 Coro<int> plain() { co_return 5; }
 
 TEST(Coro, AwaitingACoroutineRunsItInlineWithNoLoopIteration) {
-  // CPython (SEMANTICS e01): "main after await plain coro @0" — `await plain()` is a call.
+  // CPython (docs/semantics.md e01): "main after await plain coro @0" — `await plain()` is a call.
   EventLoop loop({.virtual_time = true});
   std::vector<std::string> log;
   auto main = [&]() -> Coro<void> {

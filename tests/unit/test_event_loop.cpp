@@ -1,7 +1,7 @@
 // Unit tests for asyncio/event_loop.hpp: one iteration (R1–R8), run_until_complete (R62),
 // asyncio::run (R63), close() (R64), loop lookup (R65), call_soon_threadsafe, and
 // add_reader / add_writer on real descriptors.
-// Every expected value was checked against CPython 3.13 (tools/vtloop.py as the
+// Every expected value was checked against CPython 3.13 (tests/conformance/vtloop.py as the
 // virtual-time loop); the library's deliberate refinements are marked as such.
 
 #include "asyncio/event_loop.hpp"  // first: the header under test stands alone
@@ -54,7 +54,7 @@ std::string runtime_error_of(F&& fn) {
 // One iteration: ready queue and timers
 
 TEST(EventLoop, CallLaterZeroRunsAfterCallbacksAlreadyReadyButBeforeTheirChildren) {
-  // CPython: SEMANTICS.md e13 (R2, R3, R5), same schedule on tools/vtloop.py, 3.13:
+  // CPython: docs/semantics.md e13 (R2, R3, R5), same schedule on tests/conformance/vtloop.py, 3.13:
   // A, B, first, call_at(past), call_later(0), soon-from-first, at1.0, at1.0+1e-12, at2.0.
   EventLoop loop({.virtual_time = true});
   std::vector<std::string> log;
@@ -82,8 +82,9 @@ TEST(EventLoop, CallLaterZeroRunsAfterCallbacksAlreadyReadyButBeforeTheirChildre
 }
 
 TEST(EventLoop, EqualDeadlinesFireInFifoOrder) {
-  // Deliberate refinement of CPython (R4): CPython's heap gives 0 6 2 5 11 10 9 8 7 1 4 3
-  // for twelve timers at when=1.0; this library breaks ties by scheduling order.
+  // Deliberate refinement of CPython (R4): for this schedule (twelve timers at when=1.0,
+  // then a sleep(2)) CPython 3.13's heap fires 0 2 6 5 11 10 9 8 7 1 3 4; this library breaks
+  // ties by scheduling order.
   EventLoop loop({.virtual_time = true});
   std::vector<int> order;
   for (int i = 0; i < 12; ++i) loop.call_at(1.0, [&order, i] { order.push_back(i); });
@@ -217,7 +218,7 @@ TEST(EventLoop, VirtualClockJumpsToTheNextTimer) {
 // run_until_complete
 
 TEST(EventLoop, RunUntilCompleteReturnsTheResultOrRethrows) {
-  // CPython: SEMANTICS.md e12 B.
+  // CPython: docs/semantics.md e12 B.
   EventLoop loop({.virtual_time = true});
   auto ok = []() -> Coro<int> { co_return 7; };
   auto boom = []() -> Coro<int> {
@@ -231,7 +232,7 @@ TEST(EventLoop, RunUntilCompleteReturnsTheResultOrRethrows) {
 
 TEST(EventLoop, StopInsideRunUntilCompleteRaisesEventLoopStoppedBeforeFutureCompleted) {
   // CPython: test_tasks.py::test_stop_while_run_in_complete. CPython's TestLoop reports
-  // time 0.3 because its mock clock advances on every select; on tools/vtloop.py (the
+  // time 0.3 because its mock clock advances on every select; on tests/conformance/vtloop.py (the
   // model of the virtual clock) 3.13 gives 0.2: the stop makes the next poll timeout 0.
   EventLoop loop({.virtual_time = true});
   int x = 0;
@@ -284,7 +285,7 @@ TEST(EventLoop, RunUntilCompleteCanBeCalledAgainAndPendingTasksContinue) {
 }
 
 TEST(EventLoop, HandlesQueuedByTheFinalStepStillRun) {
-  // CPython: SEMANTICS.md e16 (R62): child ran, call_soon cb ran, then the result.
+  // CPython: docs/semantics.md e16 (R62): child ran, call_soon cb ran, then the result.
   EventLoop loop({.virtual_time = true});
   std::vector<std::string> log;
   auto child = [&]() -> Coro<void> {
@@ -318,7 +319,7 @@ TEST(EventLoop, RunUntilCompleteOfAFutureOfAnotherLoopRaisesValueError) {
 }
 
 TEST(EventLoop, RunUntilCompleteInsideTheRunningLoopRaises) {
-  // CPython: SEMANTICS.md e12 A (R62).
+  // CPython: docs/semantics.md e12 A (R62).
   EventLoop loop({.virtual_time = true});
   auto nested = [&]() -> Coro<std::vector<std::string>> {
     std::vector<std::string> out;
@@ -365,7 +366,7 @@ TEST(EventLoop, IsRunningAndGetRunningLoopReflectTheRunningLoop) {
 // close()
 
 TEST(EventLoop, ClosedLoopRefusesWork) {
-  // CPython: SEMANTICS.md e12 G (R64); create_future is allowed, as in CPython.
+  // CPython: docs/semantics.md e12 G (R64); create_future is allowed, as in CPython.
   EventLoop loop({.virtual_time = true});
   loop.close();
   EXPECT_TRUE(loop.is_closed());
@@ -427,7 +428,7 @@ TEST(EventLoop, CloseDestroysPendingTaskFramesAndQueuedCallbacks) {
 }
 
 TEST(EventLoop, TaskHeldByAHandleSurvivesCloseUntilTheHandleGoes) {
-  // CPython: SEMANTICS.md e12 F: "closed, task still pending: done=False".
+  // CPython: docs/semantics.md e12 F: "closed, task still pending: done=False".
   EventLoop loop({.virtual_time = true});
   auto body = [](Lifetime) -> Coro<void> { co_await asyncio::sleep(10); };
   Task<void> t = loop.create_task(body(Lifetime{}));
@@ -443,7 +444,7 @@ TEST(EventLoop, TaskHeldByAHandleSurvivesCloseUntilTheHandleGoes) {
 // asyncio::run
 
 TEST(EventLoop, RunReturnsMainsResultAndCancelsLeftoverTasks) {
-  // CPython: SEMANTICS.md e12 J and R63, 3.13: leftover cancelled, a leftover failing
+  // CPython: docs/semantics.md e12 J and R63, 3.13: leftover cancelled, a leftover failing
   // during its cancellation reported as "unhandled exception during asyncio.run() shutdown".
   std::vector<std::string> state;
   auto leftover = [&](Lifetime) -> Coro<void> {

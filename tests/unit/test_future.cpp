@@ -1,6 +1,6 @@
 // Unit tests for asyncio/future.hpp: the Future state machine (R9), done callbacks (R10),
 // "exception was never retrieved" (R12), cancel messages (R13), awaiting (R14, R19).
-// Every expected value was checked against CPython 3.13 (tools/vtloop.py for the loop).
+// Every expected value was checked against CPython 3.13 (tests/conformance/vtloop.py for the loop).
 
 #include "asyncio/future.hpp"  // first: the header under test stands alone
 
@@ -217,7 +217,7 @@ TEST(Future, CallbackReceivesTheCompletedFuture) {
 }
 
 TEST(Future, CallbackAddedToADoneFutureIsScheduledNotCalled) {
-  // CPython (SEMANTICS e14 B): add_done_callback on a done future goes through call_soon.
+  // CPython (docs/semantics.md e14 B): add_done_callback on a done future goes through call_soon.
   EventLoop loop({.virtual_time = true});
   Future<int> f = loop.create_future<int>();
   f.set_result(1);
@@ -273,7 +273,7 @@ TEST(Future, RemovingCallbacksFromACallbackAfterCompletionRemovesNothing) {
 }
 
 TEST(Future, ExceptionEscapingADoneCallbackGoesToTheHandlerAndTheLoopContinues) {
-  // CPython (SEMANTICS e14 F): message "Exception in callback ...", next callback runs.
+  // CPython (docs/semantics.md e14 F): message "Exception in callback ...", next callback runs.
   EventLoop loop({.virtual_time = true});
   HandlerLog log(loop);
   bool next_ran = false;
@@ -354,7 +354,7 @@ TEST(Future, AwaitingADoneFutureDoesNotSuspend) {
 }
 
 TEST(Future, TaskAwaitingAPendingFutureResumesOneIterationAfterItCompletes) {
-  // CPython (SEMANTICS e01, R14/R18): set in iteration 1 → resumed @2.
+  // CPython (docs/semantics.md e01, R14/R18): set in iteration 1 → resumed @2.
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<std::string> {
     Ticker t(loop);
@@ -368,7 +368,7 @@ TEST(Future, TaskAwaitingAPendingFutureResumesOneIterationAfterItCompletes) {
 }
 
 TEST(Future, WaitersResumeInRegistrationOrderInterleavedWithCallbacks) {
-  // CPython (SEMANTICS e14 A, R19); checked with CPython 3.13:
+  // CPython (docs/semantics.md e14 A, R19); checked with CPython 3.13:
   // ['cb-before-park', 'waiter 3', 'waiter 1', 'waiter 2', 'cb-after'].
   EventLoop loop({.virtual_time = true});
   std::vector<std::string> log;
@@ -432,7 +432,7 @@ TEST(Future, MoveOnlyResultCanBeAwaitedByReference) {
 }
 
 TEST(Future, RunUntilCompleteOfADoneFutureReturnsItsResult) {
-  // CPython (SEMANTICS e16): "done future -> 3".
+  // CPython (docs/semantics.md e16): "done future -> 3".
   EventLoop loop({.virtual_time = true});
   Future<int> f = loop.create_future<int>();
   f.set_result(3);

@@ -93,7 +93,7 @@ Coro<std::string> echo(std::string s, int* runs = nullptr) {
   co_return s;
 }
 
-/// SEMANTICS e04 `normal`: sleeps, logs its cancellation and lets it through.
+/// docs/semantics.md e04 `normal`: sleeps, logs its cancellation and lets it through.
 Coro<std::string> normal(std::string name, double delay, Log& log) {
   try {
     co_await asyncio::sleep(delay);
@@ -104,7 +104,7 @@ Coro<std::string> normal(std::string name, double delay, Log& log) {
   co_return name;
 }
 
-/// SEMANTICS e04 `stubborn`: swallows the first cancellation and sleeps again.
+/// docs/semantics.md e04 `stubborn`: swallows the first cancellation and sleeps again.
 Coro<int> stubborn(std::string name, double delay, int ret, Log& log) {
   bool again = false;
   try {
@@ -118,7 +118,7 @@ Coro<int> stubborn(std::string name, double delay, int ret, Log& log) {
   co_return ret;
 }
 
-/// SEMANTICS e03 `worker`.
+/// docs/semantics.md e03 `worker`.
 Coro<std::string> worker(std::string name, double delay, bool fail, Log& log) {
   try {
     co_await asyncio::sleep(delay);
@@ -478,7 +478,7 @@ Coro<void> cancel_gather_directly(Log& log) {
 }
 
 TEST(Gather, CancelCancelsEveryChildAndTheGatherRaisesTheMessage) {
-  // SEMANTICS e04 A (R36)
+  // docs/semantics.md e04 A (R36)
   EventLoop loop({.virtual_time = true});
   Log log;
   loop.run_until_complete(cancel_gather_directly(log));
@@ -506,7 +506,7 @@ Coro<void> children_ignore_cancel(Log& log) {
 }
 
 TEST(Gather, ChildrenIgnoringTheCancelStillEndTheGatherWithCancelledError) {
-  // SEMANTICS e04 B (R36, bpo-32684): even with return_exceptions and children that
+  // docs/semantics.md e04 B (R36, bpo-32684): even with return_exceptions and children that
   // finish normally, the gather ends with CancelledError; cancelled() stays false.
   EventLoop loop({.virtual_time = true});
   Log log;
@@ -545,7 +545,7 @@ Coro<void> cancel_the_awaiting_task(Log& log) {
 }
 
 TEST(Gather, CancellingTheAwaitingTaskForwardsTheMessage) {
-  // SEMANTICS e04 C: the first cancelled child's CancelledError('stop') reaches the task.
+  // docs/semantics.md e04 C: the first cancelled child's CancelledError('stop') reaches the task.
   EventLoop loop({.virtual_time = true});
   Log log;
   loop.run_until_complete(cancel_the_awaiting_task(log));
@@ -572,7 +572,7 @@ Coro<void> nested_cancel(Log& log) {
 }
 
 TEST(Gather, CancellingAnOuterGatherCancelsTheInnerGathersChildren) {
-  // SEMANTICS e04 D (R38)
+  // docs/semantics.md e04 D (R38)
   EventLoop loop({.virtual_time = true});
   Log log;
   loop.run_until_complete(nested_cancel(log));
@@ -601,7 +601,7 @@ Coro<void> check_caller_cancelled(Log& log) {
 }
 
 TEST(Gather, CancelledChildMakesTheUncancelledAwaitingTaskEndCancelled) {
-  // SEMANTICS e04 E (R34)
+  // docs/semantics.md e04 E (R34)
   EventLoop loop({.virtual_time = true});
   Log log;
   loop.run_until_complete(check_caller_cancelled(log));
@@ -625,7 +625,7 @@ Coro<void> cancelled_child_in_results(Log& log) {
 }
 
 TEST(Gather, ReturnExceptionsTurnsACancelledTaskIntoAnEmptyCancelledError) {
-  // SEMANTICS e04 G (R35, R27): [CancelledError('')], while t.result() still gets 'bye'.
+  // docs/semantics.md e04 G (R35, R27): [CancelledError('')], while t.result() still gets 'bye'.
   EventLoop loop({.virtual_time = true});
   Log log;
   loop.run_until_complete(cancelled_child_in_results(log));
@@ -668,7 +668,7 @@ Coro<void> cancel_after_failure(Log& log) {
 }
 
 TEST(Gather, FirstErrorLeavesTheSiblingsRunningAndLaterErrorsUnlogged) {
-  // SEMANTICS e03 A (R33, R37): the first error completes the gather; the siblings go
+  // docs/semantics.md e03 A (R33, R37): the first error completes the gather; the siblings go
   // on; cancel() is then refused; the later error is not "never retrieved".
   EventLoop loop({.virtual_time = true});
   HandlerLog handler(loop);
@@ -781,7 +781,7 @@ Coro<std::vector<int>> count_gather_iterations(Ticker& t) {
 }
 
 TEST(Gather, IterationCountsMatchCPython) {
-  // SEMANTICS e02 (R39), 3.12+ column; item 5 checked separately on CPython 3.13.
+  // docs/semantics.md e02 (R39), 3.12+ column; item 5 checked separately on CPython 3.13.
   EventLoop loop({.virtual_time = true});
   Ticker t(loop);
   EXPECT_EQ(loop.run_until_complete(count_gather_iterations(t)), (std::vector<int>{0, 3, 0, 0, 3}));

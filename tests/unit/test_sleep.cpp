@@ -1,6 +1,6 @@
 // Unit tests for asyncio/sleep.hpp (R29): sleep(0) is exactly one iteration, a positive
 // delay is a timer on the (virtual) clock, cancellation cancels the timer, NaN is refused.
-// Every expected value was checked against CPython 3.13 (tools/vtloop.py as the loop).
+// Every expected value was checked against CPython 3.13 (tests/conformance/vtloop.py as the loop).
 
 #include "asyncio/sleep.hpp"  // first: the header under test stands alone
 

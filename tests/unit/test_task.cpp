@@ -1,7 +1,7 @@
 // Unit tests for asyncio/task.hpp: task start and latency (R15–R18), cancellation
 // (R20–R25, R27), "Task exception was never retrieved" (R12), Task-only API (R28),
 // current_task / all_tasks, eager tasks (R66). Every expected value was checked against
-// CPython 3.13 (tools/vtloop.py as the virtual-time loop).
+// CPython 3.13 (tests/conformance/vtloop.py as the virtual-time loop).
 
 #include "asyncio/task.hpp"  // first: the header under test stands alone
 
@@ -56,7 +56,7 @@ std::string str(std::integral auto n) { return std::to_string(n); }
 // Start, steps, latency
 
 TEST(Task, StartsAtTheNextIterationInCallSoonOrder) {
-  // CPython: SEMANTICS.md e01 (R15, R17, R18). Verified output of CPython 3.13.
+  // CPython: docs/semantics.md e01 (R15, R17, R18). Verified output of CPython 3.13.
   EventLoop loop({.virtual_time = true});
   std::vector<std::string> log;
   Ticker* T = nullptr;
@@ -361,7 +361,7 @@ TEST(Task, CancellingASleepingTaskEndsItCancelledAtOnce) {
 }
 
 TEST(Task, CancelBeforeFirstStepRunsNoneOfTheBody) {
-  // CPython: SEMANTICS.md e09 A (R22): body ran=False args=('early',) cancelled=True.
+  // CPython: docs/semantics.md e09 A (R22): body ran=False args=('early',) cancelled=True.
   EventLoop loop({.virtual_time = true});
   bool ran = false;
   auto body = [&]() -> Coro<void> {
@@ -427,7 +427,7 @@ TEST(Task, ExceptionOfATaskCancelledBeforeItStartedRaisesTheMessage) {
 }
 
 TEST(Task, CancelMessageIsHandedOutOnce) {
-  // CPython: SEMANTICS.md e14 D (R27): await -> ('msg',), result() #1 -> (), #2 -> ().
+  // CPython: docs/semantics.md e14 D (R27): await -> ('msg',), result() #1 -> (), #2 -> ().
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<std::vector<std::string>> {
     Task<void> t = asyncio::create_task(asyncio::sleep(1));
@@ -446,7 +446,7 @@ TEST(Task, CancelMessageIsHandedOutOnce) {
 }
 
 TEST(Task, RepeatedCancelOfAParkedTaskCountsEveryRequestFirstMessageWins) {
-  // CPython: SEMANTICS.md e09 B and test_tasks.py::test_cancelling (R21): both True,
+  // CPython: docs/semantics.md e09 B and test_tasks.py::test_cancelling (R21): both True,
   // cancelling() == 2, args ('one',), cancel after done False.
   EventLoop loop({.virtual_time = true});
   auto main = [&]() -> Coro<std::string> {
@@ -619,7 +619,7 @@ TEST(Task, SelfCancelThenReturnEndsCancelled) {
 }
 
 TEST(Task, SelfCancelThenAwaitAPendingFutureCancelsThatFuture) {
-  // CPython: SEMANTICS.md e09 F: inner future cancelled=True, task cancelled=True.
+  // CPython: docs/semantics.md e09 F: inner future cancelled=True, task cancelled=True.
   EventLoop loop({.virtual_time = true});
   Future<void> f = loop.create_future();
   bool inner_cancelled = false;
@@ -658,7 +658,7 @@ TEST(Task, SelfCancelThenAwaitANestedTaskCancelsItAndItsFuture) {
 }
 
 TEST(Task, CancelPropagatesDownAChainOfAwaitedTasks) {
-  // CPython: SEMANTICS.md e09 G (R24): leaf and mid both see ('via-mid',).
+  // CPython: docs/semantics.md e09 G (R24): leaf and mid both see ('via-mid',).
   EventLoop loop({.virtual_time = true});
   std::vector<std::string> log;
   Task<void> lt;
@@ -753,7 +753,7 @@ TEST(Task, CancelForwardsToTheAwaitedFuture) {
 }
 
 TEST(Task, CaughtCancellationLeavesCancellingAtOne) {
-  // CPython: SEMANTICS.md e09 C (R25): result=survived cancelled=False, cancelling 1 inside
+  // CPython: docs/semantics.md e09 C (R25): result=survived cancelled=False, cancelling 1 inside
   // and after the finish.
   EventLoop loop({.virtual_time = true});
   std::vector<std::string> log;
@@ -812,7 +812,7 @@ TEST(Task, UncancelResetsTheCountAndASecondCancelWorks) {
 }
 
 TEST(Task, UncancelNeverGoesBelowZero) {
-  // CPython: SEMANTICS.md e09 D: uncancel() -> 0, then at 0 -> 0.
+  // CPython: docs/semantics.md e09 D: uncancel() -> 0, then at 0 -> 0.
   EventLoop loop({.virtual_time = true});
   auto body = []() -> Coro<void> { co_return; };
   Task<void> t = loop.create_task(body());

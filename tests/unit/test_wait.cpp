@@ -294,7 +294,7 @@ TEST(Wait, CancellingTheWaitingTaskLeavesTheInputsRunning) {
   EXPECT_EQ(s.proof, 1);
 }
 
-// ---- SEMANTICS e05 and the C++ contract --------------------------------------------------
+// ---- docs/semantics.md e05 and the C++ contract --------------------------------------------------
 
 Coro<std::vector<std::string>> wait_modes() {
   std::vector<std::string> log;
@@ -354,7 +354,7 @@ Coro<std::vector<std::string>> wait_modes() {
 }
 
 TEST(Wait, ReturnWhenModesAndTimeoutSplitDoneAndPendingAsCPython) {
-  // SEMANTICS e05 (R41-R43)
+  // docs/semantics.md e05 (R41-R43)
   EventLoop loop({.virtual_time = true});
   EXPECT_EQ(loop.run_until_complete(wait_modes()),
             (std::vector<std::string>{
@@ -443,7 +443,7 @@ Coro<std::vector<int>> count_wait_iterations(Ticker& t) {
 }
 
 TEST(Wait, IterationCountsMatchCPython) {
-  // SEMANTICS e02 (R39) and R43: timeout=0 still takes two iterations (timer, wake-up).
+  // docs/semantics.md e02 (R39) and R43: timeout=0 still takes two iterations (timer, wake-up).
   EventLoop loop({.virtual_time = true});
   Ticker t(loop);
   EXPECT_EQ(loop.run_until_complete(count_wait_iterations(t)),

@@ -1,4 +1,4 @@
-# A task cancelled before its first step (R20, R22; SEMANTICS.md e09 A): none of the
+# A task cancelled before its first step (R20, R22; docs/semantics.md e09 A): none of the
 # body runs (not even its finally blocks), the task ends cancelled one iteration later;
 # with nothing to forward to, every request overwrites the message: the last one wins.
 import asyncio

@@ -1,4 +1,4 @@
-# Cancellation forwarded down an await chain (R20, R24; SEMANTICS.md e09 G): a task
+# Cancellation forwarded down an await chain (R20, R24; docs/semantics.md e09 G): a task
 # parked on a task forwards cancel(msg) to it, down to the innermost future; each level
 # counts the request; the awaiter resumes when the level below has finished.
 import asyncio

@@ -1,4 +1,4 @@
-# Cancel messages (R13, R20, R21, R27; SEMANTICS.md e09 B/H/I, e14 D): the message
+# Cancel messages (R13, R20, R21, R27; docs/semantics.md e09 B/H/I, e14 D): the message
 # travels with the CancelledError; the first message wins; a cancelled task hands its
 # message out once, later consumers get an empty one; a plain future keeps it.
 import asyncio

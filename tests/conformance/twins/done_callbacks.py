@@ -1,4 +1,4 @@
-# Done callbacks (R10, R14, R19; SEMANTICS.md e14 A/B): never called synchronously,
+# Done callbacks (R10, R14, R19; docs/semantics.md e14 A/B): never called synchronously,
 # scheduled with call_soon in registration order, interleaved with the wake-ups of the
 # tasks awaiting the same future; add_done_callback on a done future; remove_done_callback.
 import asyncio

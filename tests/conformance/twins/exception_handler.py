@@ -1,4 +1,4 @@
-# Exceptions escaping callbacks (R7, R12; SEMANTICS.md e14 F): they go to the loop's
+# Exceptions escaping callbacks (R7, R12; docs/semantics.md e14 F): they go to the loop's
 # exception handler (message "Exception in callback ..."), synchronously, and the loop
 # carries on with the rest of the iteration. A failed task nobody looked at is reported
 # as "Task exception was never retrieved" when its last reference goes.

@@ -1,4 +1,4 @@
-# Loop lifecycle and re-entry (R8, R62, R64; SEMANTICS.md e12, e16): run_until_complete
+# Loop lifecycle and re-entry (R8, R62, R64; docs/semantics.md e12, e16): run_until_complete
 # twice with a task carried over, handles queued by the final step, re-entry errors,
 # stop() inside, close().
 import asyncio

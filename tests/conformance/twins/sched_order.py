@@ -1,5 +1,5 @@
 # Scheduling order of task starts, call_soon callbacks and awaits (R14, R15, R17, R18):
-# SEMANTICS.md e01, line for line, then more latencies measured in loop iterations.
+# docs/semantics.md e01, line for line, then more latencies measured in loop iterations.
 import asyncio
 
 from vtloop import Ticker, run

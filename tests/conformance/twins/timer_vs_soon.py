@@ -1,4 +1,4 @@
-# call_soon vs call_later(0) vs call_at(past) (R2, R3, R5; SEMANTICS.md e13), on a bare
+# call_soon vs call_later(0) vs call_at(past) (R2, R3, R5; docs/semantics.md e13), on a bare
 # loop driven by run_forever. A timer due "now" runs in the same iteration as the
 # callbacks already queued, after them, and before what they queue.
 from vtloop import new_loop

@@ -1,4 +1,4 @@
-# cancelling() / uncancel() (R20, R21, R25; SEMANTICS.md e09 C/D/J): catching
+# cancelling() / uncancel() (R20, R21, R25; docs/semantics.md e09 C/D/J): catching
 # CancelledError keeps the count; uncancel() decrements it and, in 3.13, at 0 also drops
 # a pending must-cancel, even one requested before the task started.
 import asyncio
