@@ -39,5 +39,5 @@ int main(int argc, char** argv) {
   int port = argc > 1 ? std::atoi(argv[1]) : 8888;
   std::vector<std::string> messages(argv + std::min(argc, 2), argv + argc);
   if (messages.empty()) messages = {"hello", "world"};
-  asyncio::run(amain(port, std::move(messages)));
+  return asyncio::run_main(amain(port, std::move(messages)));
 }

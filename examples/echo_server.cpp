@@ -48,4 +48,6 @@ asyncio::Coro<void> amain(int port) {
   co_await server.run([](asyncio::Server& s) { return s.serve_forever(); });
 }
 
-int main(int argc, char** argv) { asyncio::run(amain(argc > 1 ? std::atoi(argv[1]) : 8888)); }
+int main(int argc, char** argv) {
+  return asyncio::run_main(amain(argc > 1 ? std::atoi(argv[1]) : 8888));
+}

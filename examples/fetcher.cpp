@@ -94,4 +94,4 @@ Coro<void> amain() {
   });
 }
 
-int main() { asyncio::run(amain()); }
+int main() { return asyncio::run_main(amain()); }

@@ -68,5 +68,5 @@ Coro<void> amain() {
 
 int main(int argc, char** argv) {
   bool vt = argc > 1 && !std::strcmp(argv[1], "--virtual-time");
-  asyncio::run(amain(), {.virtual_time = vt});
+  return asyncio::run_main(amain(), {.virtual_time = vt});
 }

@@ -5,7 +5,7 @@
 //   await asyncio.sleep(0.5)                    co_await asyncio::sleep(0.5)
 //   ticker.cancel("msg"); ticker.cancelling()   ticker.cancel("msg"); ticker.cancelling()
 //   except asyncio.CancelledError as e: raise   catch (const asyncio::CancelledError& e) { throw; }
-//   asyncio.run(main())                         asyncio::run(amain())
+//   asyncio.run(main())                         asyncio::run_main(amain())
 
 #include <asyncio/asyncio.hpp>
 #include <cstdio>
@@ -64,7 +64,4 @@ Coro<void> amain() {
               unneeded.cancelled() ? "True" : "False");
 }
 
-int main() {
-  asyncio::run(amain());
-  return 0;
-}
+int main() { return asyncio::run_main(amain()); }

@@ -64,4 +64,4 @@ Coro<void> amain() {
   std::printf("[%.2f] done\n", now());
 }
 
-int main() { asyncio::run(amain()); }
+int main() { return asyncio::run_main(amain()); }

@@ -2,7 +2,9 @@
 // around the loop — refuse to nest, make the loop current, and at the end cancel the
 // tasks left over, wait for them, shut the default executor down and close the loop.
 
+#include <cstdio>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "asyncio/event_loop.hpp"
@@ -13,6 +15,15 @@ namespace asyncio::detail {
 void run_check_not_running() {
   if (get_running_loop_or_null())
     throw RuntimeError("asyncio.run() cannot be called from a running event loop");
+}
+
+void run_report(const std::string& task_name, const std::exception_ptr& e) {
+  run_reported = true;
+  std::string line = "asyncio.run(): ";
+  if (!task_name.empty()) line += "main task '" + task_name + "' ";
+  line += "raised " + describe_exception(e) + "\n";
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
 }
 
 RunScope::RunScope(EventLoop& l) : loop(l) { set_event_loop(&l); }

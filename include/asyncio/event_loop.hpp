@@ -575,15 +575,34 @@ decltype(auto) EventLoop::run_until_complete(A&& aw) {
 }
 
 /// Runs `main` on a new loop: cancels the tasks left over, closes the loop, returns the
-/// result. **Exceptions:** RuntimeError("asyncio.run() cannot be called from a running
-/// event loop"). **Python:** `asyncio.run(main, debug=)`.
+/// result. An exception escaping the main task is reported on stderr before it
+/// propagates — "asyncio.run(): main task 'Task-1' raised std::runtime_error('boom')" — so
+/// that a program that does not catch it still says why it ended (see `run_main`).
+/// **Exceptions:** RuntimeError("asyncio.run() cannot be called from a running event
+/// loop"), and whatever `main` raises.
+/// **Python:** `asyncio.run(main, debug=)` (the interpreter prints the traceback of an
+/// uncaught exception and exits 1; C++ would call std::terminate).
 template <class T>
 T run(Coro<T> main, EventLoop::Options opts = {});
+
+/// The recommended `main`: `int main() { return asyncio::run_main(amain()); }`. Runs
+/// `main` with `run`; returns its result (`Coro<int>`), or 0 (`Coro<void>`); an exception
+/// is reported on stderr (by `run`, or here for one raised before the main task exists)
+/// and gives 1.
+/// **Python:** `asyncio.run(main())` at the top level of a script (exit status 1 and a
+/// traceback when it raises; `sys.exit(asyncio.run(main()))` for a status).
+template <class T>
+requires(std::is_void_v<T> ||
+         std::is_convertible_v<T, int>) int run_main(Coro<T> main, EventLoop::Options opts = {});
 
 // The runner's pieces (CPython: asyncio/runners.py), defined in src/runners.cpp.
 namespace detail {
 void run_shutdown(EventLoop& loop);  // cancel leftovers and wait for them (Runner.close)
 void run_check_not_running();
+// "asyncio.run(): main task '<name>' raised <describe_exception(e)>" on stderr.
+// (an empty name: "asyncio.run() raised ..."); sets run_reported.
+void run_report(const std::string& task_name, const std::exception_ptr& e);
+inline thread_local bool run_reported = false;
 struct RunScope {  // set_event_loop(loop) for the duration, then close and clear
   explicit RunScope(EventLoop& l);
   ~RunScope();
@@ -600,7 +619,31 @@ T run(Coro<T> main, EventLoop::Options opts) {
     EventLoop& l;
     ~Shutdown() { detail::run_shutdown(l); }
   } shutdown{loop};
-  return loop.run_until_complete(std::move(main));
+  Task<T> task = loop.create_task(std::move(main));
+  static_cast<detail::TaskState*>(task.state_ptr())->log_destroy_pending_ = false;
+  try {
+    return loop.run_until_complete(task);
+  } catch (...) {
+    detail::run_report(task.get_name(), std::current_exception());
+    throw;
+  }
+}
+
+template <class T>
+requires(std::is_void_v<T> || std::is_convertible_v<T, int>) int run_main(Coro<T> main,
+                                                                          EventLoop::Options opts) {
+  detail::run_reported = false;
+  try {
+    if constexpr (std::is_void_v<T>) {
+      run(std::move(main), opts);
+      return 0;
+    } else {
+      return static_cast<int>(run(std::move(main), opts));
+    }
+  } catch (...) {
+    if (!detail::run_reported) detail::run_report({}, std::current_exception());
+    return 1;
+  }
 }
 
 }  // namespace asyncio

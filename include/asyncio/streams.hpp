@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "asyncio/coro.hpp"
+#include "asyncio/detail/scope.hpp"
 #include "asyncio/event_loop.hpp"
 #include "asyncio/exceptions.hpp"
 #include "asyncio/sockets.hpp"
@@ -243,12 +244,13 @@ class Server {
 
   /// `async with server: <body>`: awaits `body(server)` (or `body()`, or an awaitable),
   /// then always `close()` and `co_await wait_closed()` — also when the body throws or
-  /// is cancelled — and returns the body's result.
+  /// is cancelled — and returns the body's result. A callable body may also return void.
   /// **Python:** `async with server: ...` (`Server.__aenter__` / `__aexit__`).
   template <class Body>
   auto run(Body body);
 
  private:
+  struct Scope;  // the `async with` of `run`
   friend struct detail::StreamsAccess;
   explicit Server(detail::ServerState* s) : s_(s) {}  // adopts a reference
   detail::ServerState& st() const;                    // throws InvalidStateError when empty
@@ -301,41 +303,6 @@ ClientCallback make_client_callback(F&& f) {
 
 Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o);
 
-template <class Body>
-auto server_body(Body& body, Server& s) {
-  if constexpr (std::is_invocable_v<Body&, Server&>)
-    return as_coro(body(s));
-  else if constexpr (std::is_invocable_v<Body&>)
-    return as_coro(body());
-  else
-    return as_coro(std::move(body));
-}
-
-template <class R, class Body>
-Coro<R> server_run(Server s, Body body) {
-  std::exception_ptr err;
-  if constexpr (std::is_void_v<R>) {
-    try {
-      co_await server_body(body, s);
-    } catch (...) {
-      err = std::current_exception();
-    }
-    s.close();
-    co_await s.wait_closed();
-    if (err) std::rethrow_exception(err);
-  } else {
-    std::optional<R> out;
-    try {
-      out.emplace(co_await server_body(body, s));
-    } catch (...) {
-      err = std::current_exception();
-    }
-    s.close();
-    co_await s.wait_closed();
-    if (err) std::rethrow_exception(err);
-    co_return std::move(*out);
-  }
-}
 }  // namespace detail
 
 template <class F>
@@ -344,11 +311,21 @@ Coro<Server> start_server(F client_connected_cb, std::string host, int port, Ser
                                    std::move(host), port, opts);
 }
 
+/// The `async with` of `run` (detail/scope.hpp): exit closes and waits until closed.
+struct Server::Scope {
+  explicit Scope(Server s) : s(std::move(s)) {}
+  void enter() {}
+  Server& target() { return s; }
+  Coro<void> exit(const std::exception_ptr&) {
+    s.close();
+    return s.wait_closed();
+  }
+  Server s;
+};
+
 template <class Body>
 auto Server::run(Body body) {
-  using C = decltype(detail::server_body(body, std::declval<Server&>()));
-  using R = typename C::value_type;
-  return detail::server_run<R, Body>(*this, std::move(body));
+  return detail::run_scope<detail::scope_result_t<Body, Server>, Scope>(std::move(body), *this);
 }
 
 }  // namespace asyncio

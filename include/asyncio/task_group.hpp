@@ -53,7 +53,9 @@ class TaskGroup {
   ~TaskGroup();
 
   /// Runs `body(TaskGroup&)` (or `body()`), a callable returning an awaitable, inside a new
-  /// group; returns its result once every child has finished.
+  /// group; returns its result once every child has finished. A body that only creates
+  /// tasks may be a plain callable returning void: `[&](TaskGroup& tg) { tg.create_task(a()); }`
+  /// (a lambda declared `-> Coro<void>` without co_await/co_return is not a coroutine).
   template <class F>
   static auto run(F&& body);
 

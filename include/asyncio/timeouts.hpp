@@ -63,8 +63,8 @@ class Timeout {
   const char* state() const;
 
   /// Runs `body` inside the scope and returns its result. `body` is an awaitable (a Coro,
-  /// Task, Future, sleep...) or a callable returning one, called with this Timeout if it
-  /// accepts it.
+  /// Task, Future, sleep...) or a callable returning one (or void), called with this
+  /// Timeout if it accepts it.
   template <class B>
   auto run(B&& body);
 

@@ -65,13 +65,20 @@ class WaitSet {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  /// Forward iterator over the members, in input order.
+  /// Forward iterator over the members, in input order. It yields a reference to a handle
+  /// the set stores, so `for (auto& t : pending)`, `const auto&` and `auto` all work, and
+  /// the set is a `std::ranges::forward_range` (handles are built on the first iteration).
   class iterator {
    public:
+    using iterator_concept = std::forward_iterator_tag;
+    using iterator_category = std::forward_iterator_tag;
     using value_type = H;
     using difference_type = std::ptrdiff_t;
+    using reference = const H&;
+    using pointer = const H*;
     iterator() = default;
-    H operator*() const;
+    const H& operator*() const;
+    const H* operator->() const { return &**this; }
     iterator& operator++();
     iterator operator++(int) {
       iterator old = *this;

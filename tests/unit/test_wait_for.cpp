@@ -391,6 +391,43 @@ TEST(WaitFor, TimeoutZeroOnADoneFutureReturnsItsResult) {
   loop.run_until_complete(main());
 }
 
+TEST(WaitFor, TimeoutZeroOnADoneInputKeepsItsExceptionOrCancellation) {
+  // CPython wait_for: `if fut.done(): return fut.result()` — a done input's exception, or
+  // its own CancelledError, comes out unchanged; only a cancel the timeout makes becomes
+  // TimeoutError (twin wf_done_input).
+  EventLoop loop({.virtual_time = true});
+  auto main = [&]() -> Coro<void> {
+    auto sleeper = []() -> Coro<int> {
+      co_await asyncio::sleep(10);
+      co_return 1;
+    };
+    Task<int> t = asyncio::create_task(sleeper());
+    co_await asyncio::sleep(0);
+    t.cancel("x");
+    co_await asyncio::sleep(0.1);
+    Ticker ticker(loop);
+    std::string what = "none";
+    try {
+      co_await asyncio::wait_for(t, 0);
+    } catch (const TimeoutError&) {
+      what = "TimeoutError";
+    } catch (const CancelledError& e) {
+      what = std::string("CancelledError:") + e.what();
+    }
+    EXPECT_EQ(what, "CancelledError:x");
+    auto failing = []() -> Coro<int> {
+      throw FooException();
+      co_return 0;
+    };
+    Task<int> f = asyncio::create_task(failing());
+    co_await asyncio::sleep(0);
+    EXPECT_THROW(co_await asyncio::wait_for(f, -1), FooException);
+    EXPECT_EQ(ticker.n, 1);  // the sleep(0) only: a done input takes no iteration
+    ticker.stop();
+  };
+  loop.run_until_complete(main());
+}
+
 TEST(WaitFor, TimeoutZeroNeverStartsACoroutine) {
   // CPython: test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started. The coroutine
   // becomes a task cancelled before its first step (3 iterations on CPython 3.13).

@@ -15,7 +15,8 @@
 //                                   exception, as `__aexit__` raising does)
 //
 // The body is one of: a callable taking `Target&`, a callable taking nothing (each
-// returning an awaitable), or an awaitable itself (`scope_body` is the one dispatcher).
+// returning an awaitable, or void: a body that only spawns needs no coroutine), or an
+// awaitable itself (`scope_body` is the one dispatcher).
 // The runner owns the body (moved into its frame) and, for a callable, calls it once.
 // After the exit, the body's exception (if the exit did not throw) is rethrown, else its
 // result returned.
@@ -41,10 +42,23 @@ decltype(auto) scope_body(B&& body, Target& target) {
   }
 }
 
-/// The value type of the block's awaitable (what the `async with` statement yields).
+/// What `scope_body` returns for a body of type B: an awaitable, or void.
 template <class B, class Target>
-using scope_result_t =
-    typename decltype(as_coro(scope_body(std::declval<B>(), std::declval<Target&>())))::value_type;
+using scope_call_t = decltype(scope_body(std::declval<B>(), std::declval<Target&>()));
+
+template <class C>
+auto scope_value_of() {
+  if constexpr (std::is_void_v<C>) {
+    return std::type_identity<void>{};
+  } else {
+    return std::type_identity<typename decltype(as_coro(std::declval<C>()))::value_type>{};
+  }
+}
+
+/// The value type of the block's awaitable (what the `async with` statement yields); void
+/// for a callable body returning void.
+template <class B, class Target>
+using scope_result_t = typename decltype(scope_value_of<scope_call_t<B, Target>>())::type;
 
 /// Runs `body` inside `Scope(args...)` (see the file comment): enter, await the body,
 /// exit with its exception (or none), then rethrow it or return the body's result.
@@ -55,7 +69,10 @@ Coro<R> run_scope(B body, A... args) {
   std::exception_ptr exc;
   std::optional<std::conditional_t<std::is_void_v<R>, char, R>> result;
   try {
-    if constexpr (std::is_void_v<R>) {
+    using Target = std::remove_reference_t<decltype(scope.target())>;
+    if constexpr (std::is_void_v<scope_call_t<B, Target>>) {
+      scope_body(std::move(body), scope.target());  // a plain callable: runs synchronously
+    } else if constexpr (std::is_void_v<R>) {
       co_await as_coro(scope_body(std::move(body), scope.target()));
     } else {
       result.emplace(co_await as_coro(scope_body(std::move(body), scope.target())));

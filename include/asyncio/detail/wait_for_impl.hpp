@@ -45,20 +45,21 @@ inline Coro<void> cancel_and_wait(AnyFuture fut) {
 template <class R, class A>
 Coro<R> wait_for_impl(A aw, std::optional<Delay> timeout_delay) {
   if (timeout_delay && timeout_delay->seconds <= 0) {
-    // R47: run as a future (a coroutine becomes a task that never starts), cancel it,
-    // wait for it to finish, then its result, or TimeoutError if it ended cancelled.
+    // R47: run as a future (a coroutine becomes a task that never starts); if it is not
+    // done, cancel it, wait for it to finish, then its result, or TimeoutError if it
+    // ended cancelled.
     auto fut = ensure_future(std::move(aw));
-    if (!fut.done()) {
-      co_await cancel_and_wait(fut);
-    }
+    auto result = [&]() -> R {
+      fut.state_ptr()->throw_if_error();
+      if constexpr (!std::is_void_v<R>) return GetMove<R>{}(fut.state_ptr());
+    };
+    // Already done: its result, exception or CancelledError, unchanged.
+    if (fut.done()) co_return result();
+    co_await cancel_and_wait(fut);
+    // Only a cancellation this wait_for caused becomes TimeoutError.
     std::exception_ptr cancelled;
     try {
-      fut.state_ptr()->throw_if_error();
-      if constexpr (std::is_void_v<R>) {
-        co_return;
-      } else {
-        co_return GetMove<R>{}(fut.state_ptr());
-      }
+      co_return result();
     } catch (const CancelledError&) {
       cancelled = std::current_exception();
     }

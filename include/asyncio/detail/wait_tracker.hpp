@@ -65,6 +65,7 @@ struct WaitTracker {
 
   explicit WaitTracker(LoopCore* loop) : loop_(loop) {}
   ~WaitTracker() {
+    if (handles_) drop_handles_(handles_);
     for (WaitEntry& e : entries_) {
       if (e.registered && !e.fut->done()) {
         WaitEntry* ep = &e;
@@ -191,6 +192,23 @@ struct WaitTracker {
     return done;
   }
 
+  /// The handle of each entry (input order), built on the first iteration of a WaitSet so
+  /// that its iterator can yield references; each holds one more reference on its future.
+  template <class H>
+  const H* handles() {
+    if (!handles_) {
+      auto* v = new std::vector<H>;
+      v->reserve(entries_.size());
+      for (WaitEntry& e : entries_) {
+        e.fut->add_ref();
+        v->push_back(H::adopt_ref(e.fut));
+      }
+      handles_ = v;
+      drop_handles_ = [](void* p) { delete static_cast<std::vector<H>*>(p); };
+    }
+    return static_cast<const std::vector<H>*>(handles_)->data();
+  }
+
   /// The first member of the view of generation `gen` (null: none).
   const WaitEntry* first(std::uint64_t gen) const {
     if (gen == gen_) return pending_.front();
@@ -218,6 +236,8 @@ struct WaitTracker {
   std::uint64_t gen_ = 0;
   std::size_t size_ = 0;  ///< the length of pending_
   std::uint32_t refs_ = 1;
+  void* handles_ = nullptr;  ///< a std::vector<H> (see handles()), or null
+  void (*drop_handles_)(void*) = nullptr;
 
  private:
   /// The first entry from `from` on that was a member in generation `gen`.
@@ -372,9 +392,9 @@ WaitSet<H>::~WaitSet() {
   if (t_) t_->release();
 }
 template <class H>
-H WaitSet<H>::iterator::operator*() const {
-  e_->fut->add_ref();
-  return H::adopt_ref(e_->fut);
+const H& WaitSet<H>::iterator::operator*() const {
+  detail::WaitTracker* t = set_->t_;
+  return t->template handles<H>()[e_ - t->entries_.data()];
 }
 template <class H>
 auto WaitSet<H>::iterator::operator++() -> iterator& {
