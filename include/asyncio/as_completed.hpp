@@ -82,6 +82,7 @@ requires std::ranges::input_range<R>
 auto as_completed(R&& aws, std::optional<Delay> timeout = std::nullopt) {
   using E = std::ranges::range_value_t<std::remove_cvref_t<R>>;
   using H = detail::ensure_future_t<E>;
+  if (timeout) detail::check_not_nan(timeout->seconds);  // before any input is scheduled
   EventLoop& loop = get_event_loop();
   std::vector<detail::FutureBase*> futs;
   try {

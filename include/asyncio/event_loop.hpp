@@ -242,15 +242,18 @@ class EventLoop : public detail::LoopCore {
     return Handle(s);
   }
   /// Schedules `fn()` `delay` from now. **Python:** `loop.call_later`.
+  /// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for a NaN
+  /// delay (CPython accepts it; its loop then fails in `select`).
   template <class F>
   TimerHandle call_later(Delay delay, F fn) {
     return call_at(time() + delay.seconds, std::move(fn));
   }
   /// Schedules `fn()` at `when` on the loop's clock. **Python:** `loop.call_at`.
+  /// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for NaN.
   template <class F>
   TimerHandle call_at(double when, F fn) {
     check_closed();
-    if (std::isnan(when)) throw std::invalid_argument("call_at: when is NaN");
+    detail::check_not_nan(when);
     auto* s = new detail::HandleBox<std::decay_t<F>>(std::move(fn));
     s->loop = this;
     s->is_timer = true;
