@@ -64,12 +64,16 @@ TEST(BadInputPort, BindRefusesOutOfRange) {
   // CPython: socket.bind(('127.0.0.1', 70000)) -> OverflowError: bind(): port must be 0-65535.
   for (int port : {70000, 65536, -1}) {
     asyncio::Socket s(AF_INET, SOCK_STREAM);
-    EXPECT_EQ(overflow_message([&] { s.bind(Address{"127.0.0.1", port}); }),
+    EXPECT_EQ(overflow_message([&] {
+                s.bind(Address{"127.0.0.1", port});
+              }),
               "bind(): port must be 0-65535.")
         << port;
   }
   asyncio::Socket s6(AF_INET6, SOCK_STREAM);
-  EXPECT_EQ(overflow_message([&] { s6.bind(Address{"::1", 70000, AF_INET6}); }),
+  EXPECT_EQ(overflow_message([&] {
+              s6.bind(Address{"::1", 70000, AF_INET6});
+            }),
             "bind(): port must be 0-65535.");
   asyncio::Socket ok(AF_INET, SOCK_STREAM);
   ok.bind(Address{"127.0.0.1", 0});  // 0 and 65535 are in range

@@ -63,7 +63,8 @@ Coro<void> amain() {
   } catch (const asyncio::OSError& e) {
     std::string want = "[Errno 98] error while attempting to bind on address ('127.0.0.1', " +
                        std::to_string(port) + "): [errno 98] address already in use";
-    say("address in use: OSError errno=", e.errnum(), " message ok=", twin::py_bool(e.what() == want));
+    say("address in use: OSError errno=", e.errnum(),
+        " message ok=", twin::py_bool(e.what() == want));
   }
   server.close();
   co_await server.wait_closed();
