@@ -102,6 +102,8 @@ class Timeout {
 };
 
 /// A timeout scope `delay` from now (nullopt: never). Needs a running loop.
+/// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for NaN
+/// (here and in `timeout_at`; CPython accepts it: docs/deviations.md S2).
 /// **Python:** `asyncio.timeout(delay)`.
 Timeout timeout(std::optional<Delay> delay);
 /// A timeout scope with an absolute deadline. **Python:** `asyncio.timeout_at(when)`.
