@@ -236,7 +236,7 @@ bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; 
 Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, int port, int family, int type,
                                                    int proto, int flags) {
   // CPython hands the port to the C resolver, which wraps it (70000 -> 4464) or fails
-  // (-1): refused here instead (docs/deviations.md, table N).
+  // (-1): refused here instead (docs/deviations.md, "Numbers given to the public API").
   detail::check_port(port, "getaddrinfo");
   auto job = [host = std::move(host), port, family, type, proto, flags]() {
     addrinfo hints{};
