@@ -25,6 +25,10 @@ std::string demangle(const char* name) {
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 }  // namespace
 
+namespace detail {
+std::string callable_name(const std::type_info& t) { return demangle(t.name()); }
+}  // namespace detail
+
 std::exception_ptr make_os_error(int err, const std::string& msg) {
   const std::string text = msg.empty() ? std::string(std::strerror(err)) : msg;
   switch (err) {

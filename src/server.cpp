@@ -181,11 +181,21 @@ void accept_ready(IoWatcher* w) {
             {"socket.accept() out of system resource", make_os_error(err), "<Server>"});
         int lfd = aw->fd;
         s->loop->unwatch_fd(lfd, false);
-        s->refs++;
-        s->loop->call_later(1.0, [s, lfd, aw] {
-          if (!s->sockets_none && s->serving && !s->loop->fd_watcher(lfd, false))
-            s->loop->watch_fd(lfd, false, aw);
-          server_release(s);
+        // The timer's reference is the callable's: given back when the callable dies, after
+        // running or when the loop closes first and discards the timer.
+        struct Ref {
+          ServerState* s;
+          explicit Ref(ServerState* p) : s(p) { s->refs++; }
+          Ref(Ref&& o) noexcept : s(std::exchange(o.s, nullptr)) {}
+          Ref(const Ref&) = delete;
+          ~Ref() {
+            if (s) server_release(s);
+          }
+        };
+        s->loop->call_later(1.0, [ref = Ref(s), lfd, aw] {
+          ServerState* st = ref.s;
+          if (!st->sockets_none && st->serving && !st->loop->fd_watcher(lfd, false))
+            st->loop->watch_fd(lfd, false, aw);
         });
         return;
       }
@@ -258,6 +268,7 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
   } guard{cb};
   EventLoop& loop = get_running_loop();
   if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  detail::check_port(port, "bind");  // CPython: bind() of the first address
   // "" (Python's None) resolves through getaddrinfo: every interface.
   std::vector<AddrInfo> infos =
       co_await ensure_resolved(host, port, o.family, SOCK_STREAM, AI_PASSIVE);
@@ -276,7 +287,7 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
     try {
       sock.bind(ai.sockaddr);
     } catch (const OSError& e) {
-      std::string why = e.strerror();
+      std::string why = e.what();  // CPython: str(exc).lower(), "[errno 98] address ..."
       for (char& ch : why) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       throw_os_error(e.errnum(), "error while attempting to bind on address " + ai.sockaddr.repr() +
                                      ": " + why);

@@ -91,6 +91,7 @@ int Socket::getsockopt(int level, int optname) const {
 }
 
 void Socket::bind(const Address& addr) {
+  if (addr.family == AF_INET || addr.family == AF_INET6) detail::check_port(addr.port, "bind");
   detail::SockAddr sa;
   if (!sa.assign(addr)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
   if (::bind(check(), sa.get(), sa.len) < 0) throw_os_error(errno);
@@ -125,6 +126,10 @@ std::pair<Socket, Socket> socketpair() {
 // --- addresses ---------------------------------------------------------------------------
 
 namespace detail {
+
+void check_port(int port, const char* who) {
+  if (port < 0 || port > 65535) throw OverflowError(std::string(who) + "(): port must be 0-65535.");
+}
 
 bool SockAddr::assign(const Address& addr) {
   std::memset(&storage, 0, sizeof storage);
@@ -230,6 +235,9 @@ bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; 
 
 Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, int port, int family, int type,
                                                    int proto, int flags) {
+  // CPython hands the port to the C resolver, which wraps it (70000 -> 4464) or fails
+  // (-1): refused here instead (docs/deviations.md, "Numbers given to the public API").
+  detail::check_port(port, "getaddrinfo");
   auto job = [host = std::move(host), port, family, type, proto, flags]() {
     addrinfo hints{};
     hints.ai_family = family;
@@ -312,6 +320,7 @@ namespace detail {
 namespace {
 // connect(2) on a non-blocking socket: true if connected at once, false if in progress.
 bool connect_start(int fd, const Address& address) {
+  if (address.family == AF_INET || address.family == AF_INET6) check_port(address.port, "connect");
   SockAddr sa;
   if (!sa.assign(address)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
   if (::connect(fd, sa.get(), sa.len) == 0) return true;
@@ -344,8 +353,10 @@ Coro<void> connect_resolved(int fd, const Address* address) {
 
 Coro<void> sock_connect_impl(Socket* sock, Address address) {
   int fd = nonblocking_fd(*sock);
-  if (sock->family() == AF_INET || sock->family() == AF_INET6)
+  if (sock->family() == AF_INET || sock->family() == AF_INET6) {
+    check_port(address.port, "connect");
     address = co_await resolve_for(*sock, address);
+  }
   co_await connect_resolved(fd, &address);
 }
 }  // namespace

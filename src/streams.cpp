@@ -384,6 +384,7 @@ Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, in
                                                             StreamOptions opts) {
   EventLoop& loop = get_running_loop();
   if (opts.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  detail::check_port(port, "connect");  // CPython: connect() of the first address
   std::vector<AddrInfo> infos =
       co_await detail::ensure_resolved(host, port, opts.family, SOCK_STREAM, opts.flags);
   if (infos.empty()) throw OSError("getaddrinfo() returned empty list");

@@ -246,10 +246,20 @@ void LoopThreads::on_close(CloseHook* h) {
     f->release();
     e->release();
   }
-  // CPython BaseEventLoop.close(): `executor.shutdown(wait=False)`. Dropping the last
-  // reference joins the workers (Python would join them at interpreter exit).
-  if (std::shared_ptr<ThreadPoolExecutor> ex = std::move(self->default_executor))
+  // CPython BaseEventLoop.close(): `executor.shutdown(wait=False)`, returning at once even
+  // while a job runs. When the loop held the last reference, the workers are detached
+  // instead of joined: each keeps only the pool's core (never the loop: a result that
+  // arrives later finds `loop` null and is dropped) and exits once the queue is drained.
+  // CPython joins such threads at interpreter exit; here the process may exit while they
+  // run (docs/threads.md). An executor the user still holds keeps its threads joinable.
+  if (std::shared_ptr<ThreadPoolExecutor> ex = std::move(self->default_executor)) {
     ex->shutdown(false);
+    if (ex.use_count() == 1) {
+      std::lock_guard<std::mutex> lk(ex->core_->mu);
+      for (std::thread& t : ex->core_->threads)
+        if (t.joinable()) t.detach();
+    }
+  }
 }
 
 const std::shared_ptr<LoopThreads>& loop_threads(EventLoop& loop) {

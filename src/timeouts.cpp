@@ -44,6 +44,7 @@ void Timeout::reschedule(std::optional<double> when) {
     if (state_ == State::created) throw RuntimeError("Timeout has not been entered");
     throw RuntimeError(std::string("Cannot change state of ") + state() + " Timeout");
   }
+  if (when) detail::check_not_nan(*when);
   when_ = when;
   cancel_handler();
   if (!when) return;

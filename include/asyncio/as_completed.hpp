@@ -74,6 +74,8 @@ class AsCompleted {
 /// Runs the awaitables of `aws` concurrently (coroutines become tasks at once, as 3.13
 /// does) and yields them in completion order — see `AsCompleted`. Duplicates collapse.
 /// O(1) per completion; one timer for the whole iteration; a timeout cancels nothing.
+/// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for a NaN
+/// timeout, before any input is scheduled (CPython accepts it: docs/deviations.md S2).
 /// **Python:** `asyncio.as_completed(aws, timeout=)` (3.13: `async for` yields the original
 /// futures; plain iteration yields awaitables of the results). Inputs are registered in
 /// input order (CPython: set order).
@@ -82,6 +84,7 @@ requires std::ranges::input_range<R>
 auto as_completed(R&& aws, std::optional<Delay> timeout = std::nullopt) {
   using E = std::ranges::range_value_t<std::remove_cvref_t<R>>;
   using H = detail::ensure_future_t<E>;
+  if (timeout) detail::check_not_nan(timeout->seconds);  // before any input is scheduled
   EventLoop& loop = get_event_loop();
   std::vector<detail::FutureBase*> futs;
   try {

@@ -248,15 +248,18 @@ class EventLoop : private detail::LoopCore {
     return Handle(s);
   }
   /// Schedules `fn()` `delay` from now. **Python:** `loop.call_later`.
+  /// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for a NaN
+  /// delay (CPython accepts it; its loop then fails in `select`).
   template <class F>
   TimerHandle call_later(Delay delay, F fn) {
     return call_at(time() + delay.seconds, std::move(fn));
   }
   /// Schedules `fn()` at `when` on the loop's clock. **Python:** `loop.call_at`.
+  /// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for NaN.
   template <class F>
   TimerHandle call_at(double when, F fn) {
     check_closed();
-    if (std::isnan(when)) throw std::invalid_argument("call_at: when is NaN");
+    detail::check_not_nan(when);
     auto* s = new detail::HandleBox<std::decay_t<F>>(std::move(fn));
     s->loop = this;
     s->is_timer = true;
@@ -348,8 +351,9 @@ class EventLoop : private detail::LoopCore {
 
   /// Resolves `host` / `port` on the default executor (the blocking C call runs on a
   /// worker thread). An empty `host` is Python's None. **Exceptions:** gaierror("[Errno -2]
-  /// Name or service not known"). **Python:** `await loop.getaddrinfo(host, port, family=,
-  /// type=, proto=, flags=)`.
+  /// Name or service not known"), OverflowError("getaddrinfo(): port must be 0-65535.")
+  /// (CPython lets the C resolver wrap the port: docs/deviations.md).
+  /// **Python:** `await loop.getaddrinfo(host, port, family=, type=, proto=, flags=)`.
   Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, int family = 0, int type = 0,
                                           int proto = 0, int flags = 0);
   /// Receives up to `nbytes`; "" at end of stream. **Cancellation:** nothing was read; the
@@ -370,8 +374,8 @@ class EventLoop : private detail::LoopCore {
   Coro<std::pair<Socket, Address>> sock_accept(Socket& sock);
   /// Connects (a host name is resolved first). **Cancellation:** the socket is left
   /// connecting: close it. **Exceptions:** ConnectionRefusedError("[Errno 111] Connect call
-  /// failed ('127.0.0.1', 1)"), other OSErrors. **Python:** `await loop.sock_connect(sock,
-  /// address)`.
+  /// failed ('127.0.0.1', 1)"), other OSErrors; OverflowError("connect(): port must be
+  /// 0-65535."). **Python:** `await loop.sock_connect(sock, address)`.
   Coro<void> sock_connect(Socket& sock, Address address);
 
   /// Library internals (sockets.hpp, streams.hpp): registers the intrusive watcher `w`

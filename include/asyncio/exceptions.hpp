@@ -153,6 +153,15 @@ class LimitOverrunError : public std::runtime_error {
   std::size_t consumed_;
 };
 
+/// A number outside the range an operation accepts: a port outside 0-65535 given to
+/// `bind`, `connect`, `getaddrinfo`, `start_server`, `open_connection` ("bind(): port must
+/// be 0-65535."). **Python:** `OverflowError` (an `ArithmeticError`; C++ has no
+/// ArithmeticError, so this derives from `std::overflow_error`).
+class OverflowError : public std::overflow_error {
+ public:
+  using std::overflow_error::overflow_error;
+};
+
 /// Misuse of the loop or of a task; messages are CPython's. **Python:** `RuntimeError`.
 class RuntimeError : public std::runtime_error {
  public:

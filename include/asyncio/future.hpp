@@ -23,6 +23,9 @@ class Future;
 namespace detail {
 EventLoop& loop_of(LoopCore* core);
 void report_callback_exception(LoopCore* loop, std::exception_ptr e, const char* what);
+/// The demangled name of a callable's type, for "Exception in callback <name>()"
+/// (CPython names the function; C++ has only the type: "main()::{lambda(...)#1}").
+std::string callable_name(const std::type_info& t);
 
 /// A user's done callback, boxed. Compared by remove_done_callback (needs operator==).
 template <class Handle, class F>
@@ -38,7 +41,8 @@ struct UserCallback {
         f->add_ref();
         box->fn(h);
       } catch (...) {
-        report_callback_exception(f->loop_, std::current_exception(), "done callback");
+        report_callback_exception(f->loop_, std::current_exception(),
+                                  (callable_name(typeid(F)) + "()").c_str());
       }
     }
     delete box;

@@ -56,7 +56,7 @@ class SleepAwaiter {
   }
 
   bool await_ready() const {
-    if (std::isnan(fut_.when)) throw std::invalid_argument("Invalid delay: NaN (not a number)");
+    check_not_nan(fut_.when);
     return false;
   }
   template <class P>

@@ -95,7 +95,8 @@ class Socket {
   void setsockopt(int level, int optname, int value);
   /// **Python:** `getsockopt(level, optname)`.
   int getsockopt(int level, int optname) const;
-  /// Binds to a numeric address. **Python:** `bind(address)`.
+  /// Binds to a numeric address. **Exceptions:** OverflowError("bind(): port must be
+  /// 0-65535."), OSError. **Python:** `bind(address)`.
   void bind(const Address& addr);
   /// **Python:** `listen(backlog)`.
   void listen(int backlog = 128);

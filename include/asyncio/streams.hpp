@@ -260,7 +260,8 @@ class Server {
 /// Connects to `host`:`port` (a name is resolved on the executor; numeric addresses
 /// skip it), trying each address in turn. **Exceptions:** ConnectionRefusedError("[Errno
 /// 111] Connect call failed ('127.0.0.1', 1)"), gaierror, OSError("Multiple exceptions:
-/// ...") when addresses fail differently; std::invalid_argument("Limit cannot be <= 0").
+/// ...") when addresses fail differently; std::invalid_argument("Limit cannot be <= 0");
+/// OverflowError("connect(): port must be 0-65535.") before any resolution.
 /// **Python:** `await asyncio.open_connection(host, port, limit=)`.
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
                                                             StreamOptions opts = {});
@@ -271,7 +272,8 @@ Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, in
 /// task. An exception escaping it is reported to the loop's exception handler ("Unhandled
 /// exception in client_connected_cb") and the connection is closed.
 /// **Exceptions:** OSError("[Errno 98] error while attempting to bind on address
-/// ('127.0.0.1', 8888): address already in use"), gaierror.
+/// ('127.0.0.1', 8888): [errno 98] address already in use"), gaierror;
+/// OverflowError("bind(): port must be 0-65535.") before any resolution.
 /// **Python:** `await asyncio.start_server(client_connected_cb, host, port, limit=, ...)`.
 template <class F>
 Coro<Server> start_server(F client_connected_cb, std::string host, int port,

@@ -279,6 +279,7 @@ class ThreadPoolExecutor : public Executor {
   void submit_item(std::unique_ptr<detail::WorkItem> item) override;
 
  private:
+  friend struct detail::LoopThreads;  // detaches the default executor's workers at loop close
   std::shared_ptr<detail::PoolCore> core_;
 };
 

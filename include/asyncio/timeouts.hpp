@@ -45,7 +45,10 @@ namespace asyncio {
 class Timeout {
  public:
   /// A scope with absolute deadline `when` on the loop's clock; nullopt: never.
-  explicit Timeout(std::optional<double> when) : when_(when) {}
+  /// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)").
+  explicit Timeout(std::optional<double> when) : when_(when) {
+    if (when) detail::check_not_nan(*when);
+  }
   Timeout(Timeout&& o) noexcept : when_(o.when_), state_(o.state_) {
     if (o.state_ != State::created) std::terminate();  // entered scopes are pinned
   }
@@ -56,6 +59,7 @@ class Timeout {
   /// The current deadline (nullopt: none).
   std::optional<double> when() const { return when_; }
   /// Moves the deadline (nullopt disables it). Only while the scope is active.
+  /// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for NaN.
   void reschedule(std::optional<double> when);
   /// True once the deadline has fired (expiring or expired).
   bool expired() const { return state_ == State::expiring || state_ == State::expired; }
@@ -98,6 +102,8 @@ class Timeout {
 };
 
 /// A timeout scope `delay` from now (nullopt: never). Needs a running loop.
+/// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for NaN
+/// (here and in `timeout_at`; CPython accepts it: docs/deviations.md S2).
 /// **Python:** `asyncio.timeout(delay)`.
 Timeout timeout(std::optional<Delay> delay);
 /// A timeout scope with an absolute deadline. **Python:** `asyncio.timeout_at(when)`.

@@ -141,7 +141,8 @@ class [[nodiscard]] WaitCall {
 ///
 /// **Cancellation:** cancelling the waiting task does not cancel the inputs.
 /// **Exceptions:** std::invalid_argument("Set of Tasks/Futures is empty.") and
-/// ("Invalid return_when value: ...").
+/// ("Invalid return_when value: ..."), ("Invalid delay: NaN (not a number)") for a NaN
+/// timeout (CPython accepts it: docs/deviations.md S2).
 /// **Performance:** passing back the `pending` a call returned costs O(completions)
 /// (CPython: O(n) per call, gh-74741).
 /// **Python:** `asyncio.wait(aws, timeout=, return_when=)`; results come in input order

@@ -24,6 +24,8 @@ namespace asyncio {
 /// coroutine is not even started; a done future returns its result.
 /// **Cancellation:** cancelling the caller cancels `aw` and is never lost, even when `aw`
 /// completes in the same iteration (gh-86296).
+/// **Exceptions:** std::invalid_argument("Invalid delay: NaN (not a number)") for a NaN
+/// timeout, when awaited (CPython accepts it: docs/deviations.md S2).
 /// **Python:** `asyncio.wait_for(aw, timeout)` (3.12+ semantics, built on `timeout()`).
 template <class A>
 auto wait_for(A&& aw, std::optional<Delay> timeout_delay) {

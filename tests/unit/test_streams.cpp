@@ -531,7 +531,7 @@ TEST(Streams, BindingABusyPortRaisesOSErrorWithCPythonsMessage) {
       EXPECT_EQ(e.errnum(), EADDRINUSE);
       EXPECT_EQ(std::string(e.what()),
                 "[Errno 98] error while attempting to bind on address ('127.0.0.1', " +
-                    std::to_string(port) + "): address already in use");
+                    std::to_string(port) + "): [errno 98] address already in use");  // CPython 3.13
     }
     a.close();
     co_await a.wait_closed();

@@ -599,19 +599,25 @@ TEST(ThreadShutdown, ShutdownDefaultExecutorWithoutOneReturns) {
 }
 
 TEST(ThreadShutdown, CloseDropsResultsStillInFlight) {
-  // The job finishes and posts, but the loop closes before running the delivery.
+  // The job finishes and posts, but the loop closes before running the delivery. The job
+  // may finish only once the loop has stopped (`go`), and the test holds the default
+  // executor so that it can wait for the worker to be done (and to have posted).
   EventLoop loop;
-  std::latch posted(1);
+  auto ex = std::make_shared<ThreadPoolExecutor>(1);
+  loop.set_default_executor(ex);
+  std::latch go(1);
   asyncio::Future<int> fut;
-  loop.run_until_complete([](EventLoop& l, asyncio::Future<int>& f, std::latch& p) -> Coro<void> {
-    f = l.run_in_executor(nullptr, [&p] {
-      p.count_down();
+  loop.run_until_complete([](EventLoop& l, asyncio::Future<int>& f, std::latch& g) -> Coro<void> {
+    f = l.run_in_executor(nullptr, [&g] {
+      g.wait();
       return 1;
     });
     co_return;
-  }(loop, fut, posted));
-  posted.wait();
-  loop.close();  // joins the default executor's workers
+  }(loop, fut, go));
+  go.count_down();
+  ex->shutdown(true);  // the job has returned and its result is posted to the loop
+  EXPECT_FALSE(fut.done());
+  loop.close();  // drops the posted delivery
   EXPECT_FALSE(fut.done());
 }
 

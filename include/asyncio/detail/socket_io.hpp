@@ -87,6 +87,11 @@ struct SockAddr {
 /// with errno set, when the call fails.
 std::optional<Address> socket_name(int fd, bool peer);
 
+/// Refuses a port outside 0-65535 where it enters the library, as CPython's socket
+/// module does: OverflowError("<who>(): port must be 0-65535."), `who` being "bind",
+/// "connect" or "getaddrinfo".
+void check_port(int port, const char* who);
+
 /// CPython `_ipaddr_info`: the address itself when `host` is numeric (no executor trip).
 std::optional<AddrInfo> ipaddr_info(const std::string& host, int port, int family, int type);
 /// CPython `_ensure_resolved`: ipaddr_info, else getaddrinfo.

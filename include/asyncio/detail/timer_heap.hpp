@@ -1,14 +1,29 @@
 #pragma once
 // The loop's timer heap (CPython: BaseEventLoop._scheduled, a heapq of TimerHandles).
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "asyncio/detail/ready_queue.hpp"
 
 namespace asyncio::detail {
+
+/// Refuses a NaN delay or deadline where it enters the library (sleep, call_later,
+/// call_at, timeout, timeout_at, Timeout::reschedule, wait_for, wait): a NaN in the timer
+/// heap would break its ordering. One message everywhere, `asyncio.sleep`'s.
+/// **Python:** `ValueError('Invalid delay: NaN (not a number)')` (only sleep checks; the
+/// others accept NaN, and the loop later fails in `select`: docs/deviations.md).
+[[noreturn]] inline void throw_nan_delay() {
+  throw std::invalid_argument("Invalid delay: NaN (not a number)");
+}
+inline double check_not_nan(double v) {
+  if (v != v) throw_nan_delay();
+  return v;
+}
 
 /// A timer living inside its owner (a sleep awaiter in a coroutine frame, or a user
 /// TimerHandle). The heap points at it; `index` says where, so cancelling can clear that
@@ -43,8 +58,10 @@ class TimerHeap {
   const Entry& top() const { return heap_.front(); }
 
   void push(TimerNode* node) {
+    assert(node->when == node->when && "NaN deadline in the timer heap");
     heap_.push_back(Entry{node->when, seq_++, node});
     sift_up(heap_.size() - 1);
+    check_around(node->index);
   }
 
   /// Removes the top entry (live or cancelled).
@@ -59,6 +76,7 @@ class TimerHeap {
       heap_.front() = last;
       if (last.node) last.node->index = 0;
       sift_down(0);
+      check_around(0);
     }
   }
 
@@ -97,6 +115,16 @@ class TimerHeap {
   }
 
  private:
+  /// Debug builds: the entry at `i` is ordered against its parent and its children (the
+  /// heap invariant where the last push or pop moved things; O(1)).
+  void check_around([[maybe_unused]] std::size_t i) const {
+#ifndef NDEBUG
+    if (i >= heap_.size()) return;
+    assert((i == 0 || !less(heap_[i], heap_[(i - 1) / 4])) && "timer heap out of order");
+    for (std::size_t c = 4 * i + 1; c < 4 * i + 5 && c < heap_.size(); ++c)
+      assert(!less(heap_[c], heap_[i]) && "timer heap out of order");
+#endif
+  }
   static bool less(const Entry& a, const Entry& b) {
     return a.when < b.when || (a.when == b.when && a.seq < b.seq);
   }

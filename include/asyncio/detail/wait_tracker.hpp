@@ -280,8 +280,7 @@ class WaitAwaiter {
         opts_.return_when != ALL_COMPLETED)
       throw std::invalid_argument("Invalid return_when value: " +
                                   return_when_repr(opts_.return_when));
-    if (opts_.timeout && std::isnan(opts_.timeout->seconds))
-      throw std::invalid_argument("Invalid timeout: NaN");
+    if (opts_.timeout) check_not_nan(opts_.timeout->seconds);
     LoopCore& loop = core_of(get_running_loop());
     acquire_tracker(loop);
     if (t_->size_ == 0) throw std::invalid_argument("Set of Tasks/Futures is empty.");
