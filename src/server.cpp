@@ -1,15 +1,20 @@
 // Servers: CPython `base_events.Server` (listening sockets, connections, wait_closed,
 // serve_forever), `BaseSelectorEventLoop._start_serving` / `_accept_connection` (the
-// accept loop), `base_events.create_server` and `streams.start_server` (binding, and a
-// `StreamReaderProtocol` with its client task per connection). See streams.hpp.
+// accept loop), `base_events.create_server`, `unix_events.create_unix_server` (binding,
+// the socket file's cleanup) and `streams.start_server` (a `StreamReaderProtocol` with its
+// client task per connection). See streams.hpp and protocols.hpp.
 
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,8 +24,10 @@
 #include "asyncio/detail/socket_io.hpp"
 #include "asyncio/detail/stream_conn.hpp"
 #include "asyncio/detail/transport.hpp"
+#include "asyncio/protocols.hpp"
 #include "asyncio/sleep.hpp"
 #include "asyncio/streams.hpp"
+#include "asyncio/transports.hpp"
 
 namespace asyncio {
 namespace detail {
@@ -50,19 +57,23 @@ struct ServerState {
   std::vector<Socket> sockets;                        ///< `_sockets`
   std::vector<std::unique_ptr<AcceptWatch>> watches;  ///< one per socket
   bool sockets_none = false;
-  bool serving = false;                      ///< `_serving`
-  int backlog = 100;                         ///< `_backlog`
-  std::size_t limit = stream_default_limit;  ///< the streams' `limit=`
+  bool serving = false;  ///< `_serving`
+  int backlog = 100;     ///< `_backlog`
   IntrusiveList<SocketTransport, ServerClientTag> clients;
   std::vector<Future<void>> waiters;  ///< `_waiters`: pending wait_closed() calls
   bool waiters_none = false;
   Future<void> serving_forever_fut;  ///< `_serving_forever_fut`
-  ClientCallback cb;                 ///< `client_connected_cb` (owned)
+  ConnFactory factory;               ///< `_protocol_factory` (owned)
   Hook hook;                         ///< stops listening if the loop closes first
+  /// A UNIX server's socket file and its inode, removed by close() if it is still that
+  /// file (CPython `loop._unix_server_sockets`, 3.13 `cleanup_socket=True`).
+  std::string unix_path;
+  ino_t unix_ino = 0;
+  bool unix_cleanup = false;
 
   ~ServerState() {
     LoopCore::unlink_close_hook(&hook);
-    if (cb.destroy) cb.destroy(cb.obj);
+    if (factory.destroy) factory.destroy(factory.obj);
   }
 };
 
@@ -97,10 +108,28 @@ void server_wakeup(ServerState* s) {
     if (!w.done()) w.set_result();
 }
 
+// CPython `_UnixSelectorEventLoop._stop_serving`'s cleanup: the file goes if it is still
+// the one the server bound (same inode).
+void unix_cleanup(ServerState* s) {
+  if (!std::exchange(s->unix_cleanup, false)) return;
+  struct stat st {};
+  if (::stat(s->unix_path.c_str(), &st) == 0) {
+    if (st.st_ino == s->unix_ino && ::unlink(s->unix_path.c_str()) != 0)
+      s->loop->call_exception_handler(
+          {"Unable to clean up listening UNIX socket " + py_repr_str(s->unix_path),
+           make_os_error(errno), "<Server>"});
+  } else if (errno != ENOENT) {
+    s->loop->call_exception_handler(
+        {"Unable to clean up listening UNIX socket " + py_repr_str(s->unix_path),
+         make_os_error(errno), "<Server>"});
+  }
+}
+
 void server_close(ServerState* s) {
   if (s->sockets_none) return;
   s->sockets_none = true;
   stop_listening(s);
+  unix_cleanup(s);
   s->serving = false;
   if (s->serving_forever_fut.valid() && !s->serving_forever_fut.done()) {
     s->serving_forever_fut.cancel();
@@ -143,14 +172,24 @@ void client_task_done(void* ctx, void* fut, Op op) {
   conn_release(c);
 }
 
+// A stream server's factory object: the client callback and the streams' limit.
+struct StreamFactory {
+  ClientCallback cb;
+  std::size_t limit = stream_default_limit;
+  ~StreamFactory() {
+    if (cb.destroy) cb.destroy(cb.obj);
+  }
+};
+
 // CPython `_accept_connection2` + StreamReaderProtocol.connection_made: the connection,
 // then `client_connected_cb(reader, writer)` as a task.
-void start_client(ServerState* s, Socket sock) {
-  StreamConn* c = conn_create(*s->loop, std::move(sock), s->limit, s);
+void start_stream_client(void* obj, EventLoop& loop, Socket sock, ServerState* s) {
+  auto* f = static_cast<StreamFactory*>(obj);
+  StreamConn* c = conn_create(loop, std::move(sock), f->limit, s);
   StreamReader r = StreamsAccess::reader(c);
   StreamWriter w = StreamsAccess::writer(c);
-  Coro<void> coro = s->cb.call(s->cb.obj, r, std::move(w));
-  Task<void> t = s->loop->create_task(std::move(coro));
+  Coro<void> coro = f->cb.call(f->cb.obj, r, std::move(w));
+  Task<void> t = loop.create_task(std::move(coro));
   conn_add_ref(c);  // the callback's
   try {
     t.state_ptr()->add_callback(&client_task_done, c);
@@ -158,6 +197,34 @@ void start_client(ServerState* s, Socket sock) {
     conn_release(c);
     throw;
   }
+}
+
+// CPython `_accept_connection2`'s task, for a deferred factory (a = the server, holding a
+// reference; b = the accepted descriptor): the protocol and transport one iteration later.
+// As CPython, a failure is reported only in debug mode, and the socket closed.
+void accept2_item(void* a, void* b, Op op) {
+  auto* s = static_cast<ServerState*>(a);
+  Socket sock = Socket::from_fd(static_cast<int>(reinterpret_cast<std::intptr_t>(b)));
+  if (op == Op::run && !s->loop->is_closed()) {
+    try {
+      s->factory.start(s->factory.obj, *s->loop, std::move(sock), s);
+    } catch (...) {
+      if (s->loop->get_debug())
+        s->loop->call_exception_handler(
+            {"Error on transport creation for incoming connection", std::current_exception(), {}});
+    }
+  }
+  server_release(s);
+}
+
+void start_client(ServerState* s, Socket sock) {
+  if (s->factory.deferred) {
+    s->refs++;
+    s->loop->push_ready(&accept2_item, s,
+                        reinterpret_cast<void*>(static_cast<std::intptr_t>(sock.detach())));
+    return;
+  }
+  s->factory.start(s->factory.obj, *s->loop, std::move(sock), s);
 }
 
 // CPython `_accept_connection`: up to `backlog` connections per readiness event.
@@ -228,19 +295,13 @@ void server_start_serving(ServerState* s) {
   }
 }
 
-// CPython `trsock.TransportSocket.__repr__`.
-std::string transport_socket_repr(const Socket& sock) {
-  return "<asyncio.TransportSocket fd=" + std::to_string(sock.fileno()) +
-         ", family=" + std::to_string(sock.family()) + ", type=" + std::to_string(sock.type()) +
-         ", proto=" + std::to_string(sock.proto()) + ", laddr=" + sock.getsockname().repr() + ">";
-}
-
 // CPython `Server.__repr__`: "<Server sockets=(...)>", a Python tuple.
 std::string server_repr(const ServerState* s) {
   std::string out = "<Server sockets=(";
   for (std::size_t i = 0; i < s->sockets.size(); ++i) {
     if (i) out += ", ";
-    out += transport_socket_repr(s->sockets[i]);
+    const Socket& sock = s->sockets[i];
+    out += TransportSocket(sock.fileno(), sock.family(), sock.type(), sock.proto()).repr();
   }
   if (s->sockets.size() == 1) out += ",";
   return out + ")>";
@@ -258,57 +319,172 @@ void server_detach(ServerState* s, SocketTransport* t) {
   server_release(s);
 }
 
-// CPython `streams.start_server` + `base_events.create_server`.
-Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o) {
-  struct CbGuard {
-    ClientCallback cb;
-    ~CbGuard() {
-      if (cb.destroy) cb.destroy(cb.obj);
-    }
-  } guard{cb};
-  EventLoop& loop = get_running_loop();
-  if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
-  detail::check_port(port, "bind");  // CPython: bind() of the first address
+namespace {
+// Owns a factory until it is handed to the server.
+struct FactoryGuard {
+  ConnFactory f;
+  ~FactoryGuard() {
+    if (f.destroy) f.destroy(f.obj);
+  }
+  ConnFactory release() { return std::exchange(f, ConnFactory{}); }
+};
+
+std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// CPython `Server(loop, sockets, protocol_factory, ssl, backlog, ...)`.
+Server make_server(EventLoop& loop, std::vector<Socket> socks, ConnFactory factory, int backlog) {
+  auto* s = new ServerState;
+  s->factory = factory;
+  Server server = StreamsAccess::server(s);
+  s->loop = &loop;
+  s->sockets = std::move(socks);
+  for (Socket& sock : s->sockets) sock.setblocking(false);
+  s->backlog = backlog;
+  s->hook.s = s;
+  s->hook.fn = &server_hook;
+  detail::core_of(loop).link_close_hook(&s->hook);
+  return server;
+}
+
+// The common end of create_server / create_unix_server.
+Coro<Server> begin_serving(Server server, bool start_serving) {
+  if (start_serving) {
+    server_start_serving(&StreamsAccess::state(server));
+    // Skip one loop iteration so that all 'loop.add_reader' go through (CPython).
+    co_await asyncio::sleep(0);
+  }
+  co_return server;
+}
+
+std::string addresses_repr(const std::vector<AddrInfo>& infos) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < infos.size(); ++i) out += (i ? ", " : "") + infos[i].sockaddr.repr();
+  return out + "]";
+}
+}  // namespace
+
+// CPython `base_events.create_server`.
+Coro<Server> create_server_impl(EventLoop& loop, ConnFactory factory, std::string host, int port,
+                                ServerOptions o) {
+  FactoryGuard guard{factory};
+  check_port(port, "bind");  // CPython: bind() of the first address
   // "" (Python's None) resolves through getaddrinfo: every interface.
-  std::vector<AddrInfo> infos =
-      co_await ensure_resolved(host, port, o.family, SOCK_STREAM, AI_PASSIVE);
-  if (infos.empty()) throw OSError("getaddrinfo() returned empty list");
-  std::vector<Socket> socks;
-  for (std::size_t i = 0; i < infos.size(); ++i) {
-    const AddrInfo& ai = infos[i];
+  std::vector<AddrInfo> found =
+      co_await ensure_resolved(host, port, o.family, SOCK_STREAM, o.flags);
+  if (found.empty())
+    throw OSError("getaddrinfo(" + (host.empty() ? std::string("None") : py_repr_str(host)) +
+                  ") returned empty list");
+  std::vector<AddrInfo> infos;  // CPython: a set
+  for (const AddrInfo& ai : found) {
     bool dup = false;
-    for (std::size_t j = 0; j < i; ++j)
-      dup = dup || (infos[j].family == ai.family && infos[j].sockaddr == ai.sockaddr);
-    if (dup) continue;
-    Socket sock(ai.family, SOCK_STREAM, ai.proto);
+    for (const AddrInfo& seen : infos)
+      dup = dup ||
+            (seen.family == ai.family && seen.proto == ai.proto && seen.sockaddr == ai.sockaddr);
+    if (!dup) infos.push_back(ai);
+  }
+  std::vector<Socket> socks;
+  for (const AddrInfo& ai : infos) {
+    std::optional<Socket> made;
+    try {
+      made.emplace(ai.family, SOCK_STREAM, ai.proto);
+    } catch (const OSError&) {
+      continue;  // CPython: a bad family/type/protocol combination
+    }
+    Socket& sock = *made;
     if (o.reuse_address) sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
-    if (o.reuse_port) sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+    if (o.reuse_port) set_reuseport(sock);
+    if (o.keep_alive) sock.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1);
     if (ai.family == AF_INET6) sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
     try {
       sock.bind(ai.sockaddr);
     } catch (const OSError& e) {
-      std::string why = e.what();  // CPython: str(exc).lower(), "[errno 98] address ..."
-      for (char& ch : why) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (e.errnum() == EADDRNOTAVAIL) continue;  // the family is not enabled (bpo-30945)
       throw_os_error(e.errnum(), "error while attempting to bind on address " + ai.sockaddr.repr() +
-                                     ": " + why);
+                                     ": " + lower(e.what()));
     }
     socks.push_back(std::move(sock));
   }
-  auto* s = new ServerState;
-  Server server = StreamsAccess::server(s);
-  s->loop = &loop;
-  s->sockets = std::move(socks);
-  s->backlog = o.backlog;
-  s->limit = o.limit;
-  s->cb = std::exchange(guard.cb, ClientCallback{});
-  s->hook.s = s;
-  s->hook.fn = &server_hook;
-  detail::core_of(loop).link_close_hook(&s->hook);
-  if (o.start_serving) {
-    server_start_serving(s);
-    co_await asyncio::sleep(0);
+  if (socks.empty()) throw OSError("could not bind on any address out of " + addresses_repr(infos));
+  Server server = make_server(loop, std::move(socks), guard.release(), o.backlog);
+  co_return co_await begin_serving(std::move(server), o.start_serving);
+}
+
+// CPython `unix_events.create_unix_server`.
+Coro<Server> create_unix_server_impl(EventLoop& loop, ConnFactory factory, std::string path,
+                                     UnixServerOptions o) {
+  FactoryGuard guard{factory};
+  Socket sock(AF_UNIX, SOCK_STREAM, 0);
+  const bool abstract = path.empty() || path[0] == '\0';
+  if (!abstract) {
+    // A stale socket file from an earlier run is removed; anything else stays (bind fails).
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      if (S_ISSOCK(st.st_mode) && ::unlink(path.c_str()) != 0 && errno != ENOENT)
+        loop.call_exception_handler(
+            {"Unable to check or remove stale UNIX socket " + py_repr_str(path),
+             make_os_error(errno), "<Server>"});
+    } else if (errno != ENOENT) {
+      loop.call_exception_handler(
+          {"Unable to check or remove stale UNIX socket " + py_repr_str(path), make_os_error(errno),
+           "<Server>"});
+    }
   }
-  co_return server;
+  try {
+    sock.bind(Address::unix_path(path));
+  } catch (const OSError& e) {
+    if (e.errnum() == EADDRINUSE)
+      throw_os_error(EADDRINUSE, "Address " + py_repr_str(path) + " is already in use");
+    throw;
+  }
+  std::string bound;
+  ino_t ino = 0;
+  bool cleanup = false;
+  if (o.cleanup_socket) {
+    bound = sock.getsockname().host;
+    struct stat st {};
+    if (!bound.empty() && bound[0] != '\0' && ::stat(bound.c_str(), &st) == 0) {
+      ino = st.st_ino;
+      cleanup = true;
+    }
+  }
+  std::vector<Socket> socks;
+  socks.push_back(std::move(sock));
+  Server server = make_server(loop, std::move(socks), guard.release(), o.backlog);
+  ServerState& s = StreamsAccess::state(server);
+  s.unix_path = std::move(bound);
+  s.unix_ino = ino;
+  s.unix_cleanup = cleanup;
+  co_return co_await begin_serving(std::move(server), o.start_serving);
+}
+
+namespace {
+ConnFactory stream_factory(ClientCallback cb, std::size_t limit) {
+  auto* f = new StreamFactory{cb, limit};
+  ConnFactory cf;
+  cf.obj = f;
+  cf.start = &start_stream_client;
+  cf.destroy = [](void* o) { delete static_cast<StreamFactory*>(o); };
+  return cf;
+}
+}  // namespace
+
+// CPython `streams.start_server`: create_server with a StreamReaderProtocol factory.
+Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o) {
+  FactoryGuard guard{stream_factory(cb, o.limit)};
+  EventLoop& loop = get_running_loop();
+  if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  co_return co_await create_server_impl(loop, guard.release(), std::move(host), port, o);
+}
+
+// CPython `streams.start_unix_server`.
+Coro<Server> start_unix_server_impl(ClientCallback cb, std::string path, UnixServerOptions o) {
+  FactoryGuard guard{stream_factory(cb, o.limit)};
+  EventLoop& loop = get_running_loop();
+  if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  co_return co_await create_unix_server_impl(loop, guard.release(), std::move(path), o);
 }
 
 namespace {

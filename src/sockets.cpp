@@ -10,9 +10,13 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -22,10 +26,18 @@
 namespace asyncio {
 
 std::string Address::repr() const {
+  if (family == AF_UNIX)
+    return !host.empty() && host[0] == '\0' ? detail::py_repr_bytes(host)
+                                            : detail::py_repr_str(host);
   if (family == AF_INET6)
     return "('" + host + "', " + std::to_string(port) + ", " + std::to_string(flowinfo) + ", " +
            std::to_string(scope_id) + ")";
   return "('" + host + "', " + std::to_string(port) + ")";
+}
+
+std::string Address::str() const {
+  if (family == AF_UNIX && (host.empty() || host[0] != '\0')) return host;
+  return repr();
 }
 
 // --- Socket ------------------------------------------------------------------------------
@@ -93,7 +105,7 @@ int Socket::getsockopt(int level, int optname) const {
 void Socket::bind(const Address& addr) {
   if (addr.family == AF_INET || addr.family == AF_INET6) detail::check_port(addr.port, "bind");
   detail::SockAddr sa;
-  if (!sa.assign(addr)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
+  if (!sa.assign(addr, "bind")) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
   if (::bind(check(), sa.get(), sa.len) < 0) throw_os_error(errno);
 }
 
@@ -131,8 +143,72 @@ void check_port(int port, const char* who) {
   if (port < 0 || port > 65535) throw OverflowError(std::string(who) + "(): port must be 0-65535.");
 }
 
-bool SockAddr::assign(const Address& addr) {
+void set_reuseport(Socket& sock) {
+  try {
+    sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+  } catch (const OSError&) {
+    throw std::invalid_argument(
+        "reuse_port not supported by socket module, SO_REUSEPORT defined but not implemented.");
+  }
+}
+
+bool is_os_error(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const OSError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+namespace {
+// The body of Python's repr() of a str (`bytes` false) or bytes, in quotes `q`.
+std::string py_repr_body(std::string_view s, bool bytes) {
+  const bool has_single = s.find('\'') != std::string_view::npos;
+  const bool has_double = s.find('"') != std::string_view::npos;
+  const char q = has_single && !has_double ? '"' : '\'';
+  std::string out(1, q);
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == q || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else if (ch == '\r') {
+      out += "\\r";
+    } else if (ch == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80)) {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += ch;  // a str's non-ASCII characters are printable UTF-8 here
+    }
+  }
+  return out + q;
+}
+}  // namespace
+
+std::string py_repr_str(std::string_view s) { return py_repr_body(s, false); }
+std::string py_repr_bytes(std::string_view s) { return "b" + py_repr_body(s, true); }
+
+bool SockAddr::assign(const Address& addr, const char* func) {
   std::memset(&storage, 0, sizeof storage);
+  if (addr.family == AF_UNIX) {
+    // CPython getsockaddrarg: a path as is, NUL-terminated unless abstract (leading NUL).
+    auto* su = reinterpret_cast<sockaddr_un*>(&storage);
+    if (addr.host.size() >= sizeof su->sun_path) throw OSError("AF_UNIX path too long");
+    su->sun_family = AF_UNIX;
+    std::memcpy(su->sun_path, addr.host.data(), addr.host.size());
+    std::size_t n = addr.host.size();
+    if (n > 0 && addr.host[0] != '\0') ++n;  // the terminating NUL
+    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n);
+    return true;
+  }
+  check_port(addr.port, func);
   if (addr.family == AF_INET6) {
     auto* sa = reinterpret_cast<sockaddr_in6*>(&storage);
     sa->sin6_family = AF_INET6;
@@ -150,8 +226,20 @@ bool SockAddr::assign(const Address& addr) {
   return ::inet_pton(AF_INET, host, &sa->sin_addr) == 1;
 }
 
-Address from_sockaddr(const sockaddr* sa) {
+Address from_sockaddr(const sockaddr* sa, socklen_t len) {
   Address a;
+  if (sa->sa_family == AF_UNIX) {
+    // CPython makesockaddr (Linux): abstract names are bytes of the whole length.
+    const auto* su = reinterpret_cast<const sockaddr_un*>(sa);
+    constexpr std::size_t off = offsetof(sockaddr_un, sun_path);
+    const std::size_t n = len > off ? std::min<std::size_t>(len - off, sizeof su->sun_path) : 0;
+    a.family = AF_UNIX;
+    if (n > 0 && su->sun_path[0] == '\0')
+      a.host.assign(su->sun_path, n);
+    else
+      a.host.assign(su->sun_path, ::strnlen(su->sun_path, n));
+    return a;
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   if (sa->sa_family == AF_INET6) {
     const auto* s6 = reinterpret_cast<const sockaddr_in6*>(sa);
@@ -166,7 +254,7 @@ Address from_sockaddr(const sockaddr* sa) {
     a.family = AF_INET;
     a.port = ntohs(s4->sin_port);
   } else {
-    a.family = sa->sa_family;  // AF_UNIX: Python gives '' for an unnamed socket
+    a.family = sa->sa_family;
   }
   a.host = buf;
   return a;
@@ -322,7 +410,7 @@ namespace {
 bool connect_start(int fd, const Address& address) {
   if (address.family == AF_INET || address.family == AF_INET6) check_port(address.port, "connect");
   SockAddr sa;
-  if (!sa.assign(address)) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
+  if (!sa.assign(address, "connect")) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
   if (::connect(fd, sa.get(), sa.len) == 0) return true;
   if (errno != EINPROGRESS && errno != EINTR) throw_os_error(errno);
   return false;
@@ -335,7 +423,7 @@ bool connect_finish(int fd, const Address& address) {
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) throw_os_error(errno);
   if (err == 0) return true;
   if (err == EINPROGRESS || err == EINTR) return false;
-  throw_os_error(err, "Connect call failed " + address.repr());
+  throw_os_error(err, "Connect call failed " + address.str());
 }
 
 Coro<Address> resolve_for(const Socket& sock, Address address) {
@@ -364,6 +452,58 @@ Coro<void> sock_connect_impl(Socket* sock, Address address) {
 
 Coro<void> EventLoop::sock_connect(Socket& sock, Address address) {
   return detail::sock_connect_impl(&sock, std::move(address));
+}
+
+// --- datagram operations (CPython selector_events: sock_recvfrom, sock_recvfrom_into,
+// sock_sendto) -------------------------------------------------------------------------------
+
+Coro<std::pair<std::string, Address>> sock_recvfrom(EventLoop&, Socket& sock, std::size_t bufsize) {
+  int fd = detail::nonblocking_fd(sock);
+  std::string out(bufsize, '\0');
+  for (;;) {
+    detail::SockAddr from;
+    ssize_t n = ::recvfrom(fd, out.data(), bufsize, 0, from.get(), &from.len);
+    if (n >= 0) {
+      out.resize(static_cast<std::size_t>(n));
+      co_return std::pair<std::string, Address>(std::move(out), from.address());
+    }
+    if (!detail::would_block(errno)) throw_os_error(errno);
+    if (errno != EINTR) co_await detail::FdWaitAwaiter(fd, false);
+  }
+}
+
+Coro<std::pair<std::size_t, Address>> sock_recvfrom_into(EventLoop&, Socket& sock,
+                                                         std::span<char> buf, std::size_t nbytes) {
+  int fd = detail::nonblocking_fd(sock);
+  if (nbytes == 0) nbytes = buf.size();
+  if (nbytes > buf.size())
+    throw std::invalid_argument("nbytes is greater than the length of the buffer");
+  for (;;) {
+    detail::SockAddr from;
+    ssize_t n = ::recvfrom(fd, buf.data(), nbytes, 0, from.get(), &from.len);
+    if (n >= 0)
+      co_return std::pair<std::size_t, Address>(static_cast<std::size_t>(n), from.address());
+    if (!detail::would_block(errno)) throw_os_error(errno);
+    if (errno != EINTR) co_await detail::FdWaitAwaiter(fd, false);
+  }
+}
+
+Coro<std::size_t> sock_sendto(EventLoop&, Socket& sock, std::string data, Address address) {
+  int fd = detail::nonblocking_fd(sock);
+  if ((sock.family() == AF_INET || sock.family() == AF_INET6) &&
+      !detail::ipaddr_info(address.host, address.port, sock.family(), SOCK_DGRAM)) {
+    if (address.port < 0 || address.port > 65535)
+      detail::throw_overflow("sendto(): port must be 0-65535.");
+    address = co_await detail::resolve_for(sock, address);
+  }
+  detail::SockAddr to;
+  if (!to.assign(address, "sendto")) throw gaierror(EAI_NONAME, ::gai_strerror(EAI_NONAME));
+  for (;;) {
+    ssize_t n = ::sendto(fd, data.data(), data.size(), MSG_NOSIGNAL, to.get(), to.len);
+    if (n >= 0) co_return static_cast<std::size_t>(n);
+    if (!detail::would_block(errno)) throw_os_error(errno);
+    if (errno != EINTR) co_await detail::FdWaitAwaiter(fd, true);
+  }
 }
 
 }  // namespace asyncio

@@ -13,9 +13,11 @@
 #include <string>
 #include <utility>
 
+#include "asyncio/detail/protocol_conn.hpp"
 #include "asyncio/detail/socket_io.hpp"
 #include "asyncio/detail/stream_conn.hpp"
 #include "asyncio/detail/transport.hpp"
+#include "asyncio/protocols.hpp"
 #include "asyncio/sleep.hpp"
 
 namespace asyncio {
@@ -114,8 +116,14 @@ void proto_destroy(void* p) { delete conn_of(p); }
 }  // namespace
 
 const ProtocolOps stream_protocol_ops = {
-    &proto_data_received,  &proto_eof_received,    &proto_pause_writing,
-    &proto_resume_writing, &proto_connection_lost, &proto_destroy,
+    .connection_made = nullptr,  // set up before its transport: reading starts at once
+    .data_received = &proto_data_received,
+    .eof_received = &proto_eof_received,
+    .pause_writing = &proto_pause_writing,
+    .resume_writing = &proto_resume_writing,
+    .connection_lost = &proto_connection_lost,
+    .detach = nullptr,
+    .destroy = &proto_destroy,
 };
 
 StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerState* server) {
@@ -366,58 +374,37 @@ std::size_t StreamWriter::get_write_buffer_size() const {
 }
 void StreamWriter::set_write_buffer_limits(std::optional<std::size_t> high,
                                            std::optional<std::size_t> low) {
-  detail::StreamConn* c = conn_ptr();
-  std::size_t h = high ? *high : (low ? 4 * *low : detail::default_high_water);
-  std::size_t l = low ? *low : h / 4;
-  if (h < l)
-    throw std::invalid_argument("high (" + std::to_string(h) + ") must be >= low (" +
-                                std::to_string(l) + ") must be >= 0");
-  detail::transport_set_write_buffer_limits(&c->transport, h, l);
+  detail::transport_set_write_buffer_limits(&conn_ptr()->transport, high, low);
 }
 StreamReader StreamWriter::reader() const {
   return c_.get() ? detail::StreamsAccess::reader(c_.get()) : StreamReader();
 }
+Transport StreamWriter::transport() const {
+  return detail::TransportAccess::transport(&conn_ptr()->transport);
+}
 
-// --- open_connection ------------------------------------------------------------------------
+// --- open_connection / open_unix_connection -------------------------------------------------
 
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
                                                             StreamOptions opts) {
   EventLoop& loop = get_running_loop();
   if (opts.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
-  detail::check_port(port, "connect");  // CPython: connect() of the first address
-  std::vector<AddrInfo> infos =
-      co_await detail::ensure_resolved(host, port, opts.family, SOCK_STREAM, opts.flags);
-  if (infos.empty()) throw OSError("getaddrinfo() returned empty list");
-  std::vector<std::exception_ptr> errors;
-  std::optional<Socket> connected;
-  for (const AddrInfo& ai : infos) {
-    try {
-      Socket sock(ai.family, SOCK_STREAM, ai.proto);
-      sock.setblocking(false);
-      co_await loop.sock_connect(sock, ai.sockaddr);
-      connected.emplace(std::move(sock));
-      break;
-    } catch (const OSError&) {
-      errors.push_back(std::current_exception());
-    }
-  }
-  if (!connected) {
-    if (errors.size() == 1) std::rethrow_exception(errors[0]);
-    std::vector<std::string> msgs;
-    for (auto& e : errors) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        msgs.emplace_back(x.what());
-      }
-    }
-    if (std::all_of(msgs.begin(), msgs.end(), [&](const std::string& m) { return m == msgs[0]; }))
-      std::rethrow_exception(errors[0]);
-    std::string joined;
-    for (std::size_t i = 0; i < msgs.size(); ++i) joined += (i ? ", " : "") + msgs[i];
-    throw OSError("Multiple exceptions: " + joined);
-  }
-  detail::StreamConn* c = detail::conn_create(loop, std::move(*connected), opts.limit, nullptr);
+  ConnectionOptions copts;
+  copts.family = opts.family;
+  copts.flags = opts.flags;
+  Socket sock = co_await detail::connect_tcp(loop, std::move(host), port, std::move(copts));
+  detail::StreamConn* c = detail::conn_create(loop, std::move(sock), opts.limit, nullptr);
+  StreamReader r = detail::StreamsAccess::reader(c);
+  StreamWriter w = detail::StreamsAccess::writer(c);
+  co_return std::pair<StreamReader, StreamWriter>(std::move(r), std::move(w));
+}
+
+Coro<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
+                                                                 StreamOptions opts) {
+  EventLoop& loop = get_running_loop();
+  if (opts.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  Socket sock = co_await detail::connect_unix(loop, std::move(path));
+  detail::StreamConn* c = detail::conn_create(loop, std::move(sock), opts.limit, nullptr);
   StreamReader r = detail::StreamsAccess::reader(c);
   StreamWriter w = detail::StreamsAccess::writer(c);
   co_return std::pair<StreamReader, StreamWriter>(std::move(r), std::move(w));

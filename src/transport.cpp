@@ -12,6 +12,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <stdexcept>
+#include <string>
+#include <tuple>
 #include <utility>
 
 #include "asyncio/detail/socket_io.hpp"
@@ -19,11 +22,12 @@
 namespace asyncio::detail {
 
 namespace {
-constexpr std::size_t kMaxRead = 256 * 1024;  // CPython max_size of a socket transport read
-
-// Every transport of the thread reads into this, then hands the bytes to its protocol.
-thread_local char tl_read_buf[kMaxRead];
+// Every transport of the thread (stream or datagram) reads into this, then hands the bytes
+// to its protocol.
+thread_local char tl_read_buf[transport_max_read];
 }  // namespace
+
+char* transport_read_buffer() { return tl_read_buf; }
 
 void ByteBuffer::make_room(std::size_t n) {
   const std::size_t live = size();
@@ -52,23 +56,36 @@ namespace {
 // from its server, and the open transport's own reference goes (possibly the last).
 void transport_finalize(SocketTransport* t) {
   if (t->lost == 0) t->lost = 1;  // later writes are dropped, never sent to -1
-  t->loop->unwatch_fd(t->fd, false);
-  t->loop->unwatch_fd(t->fd, true);
-  if (t->fd >= 0) ::close(std::exchange(t->fd, -1));
+  if (t->fd >= 0) {
+    t->loop->unwatch_fd(t->fd, false);
+    t->loop->unwatch_fd(t->fd, true);
+    ::close(std::exchange(t->fd, -1));
+  }
   LoopCore::unlink_close_hook(&t->close_hook);
   if (ServerState* s = std::exchange(t->server, nullptr)) server_detach(s, t);
-  if (std::exchange(t->open_ref, false)) transport_release(t);
+  if (!std::exchange(t->open_ref, false)) return;
+  // The open transport's reference still holds the memory while the protocol goes (its
+  // destructor may drop Transport handles, even the last other one).
+  if (t->ops->detach) {
+    try {
+      t->ops->detach(t->protocol);
+    } catch (...) {
+      report_callback_exception(t->loop, std::current_exception(), "protocol destructor");
+    }
+  }
+  t->waiter = Future<void>();
+  transport_release(t);
 }
 
-// CPython `_call_connection_lost`: the protocol's connection_lost, then finalize.
+// CPython `_call_connection_lost`: the protocol's connection_lost, then finalize. What
+// connection_lost throws is reported as CPython's handle would ("Exception in callback").
 void call_connection_lost(SocketTransport* t, std::exception_ptr e) {
   transport_add_ref(t);  // finalize may drop the last reference
   try {
     t->ops->connection_lost(t->protocol, std::move(e));
   } catch (...) {
-    transport_finalize(t);
-    transport_release(t);
-    throw;
+    report_callback_exception(t->loop, std::current_exception(),
+                              "_SelectorTransport._call_connection_lost()");
   }
   transport_finalize(t);
   transport_release(t);
@@ -94,16 +111,6 @@ void schedule_connection_lost(SocketTransport* t, std::exception_ptr e) {
   detail::core_of(*t->loop).push_ready(&lost_item, t, nullptr);
 }
 
-bool is_os_error(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const OSError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 // CPython `_fatal_error`: an OSError (a peer going away) is only logged at debug level,
 // never handed to the exception handler; anything else is.
 void fatal_error(SocketTransport* t, std::exception_ptr e, const char* msg) {
@@ -118,14 +125,24 @@ void on_loop_close(CloseHook* h) { transport_close_now(static_cast<SocketTranspo
 void maybe_pause_protocol(SocketTransport* t) {
   if (t->write_buffer.size() > t->high_water && !t->protocol_paused) {
     t->protocol_paused = true;
-    t->ops->pause_writing(t->protocol);
+    try {
+      t->ops->pause_writing(t->protocol);
+    } catch (...) {
+      t->loop->call_exception_handler(
+          {"protocol.pause_writing() failed", std::current_exception(), transport_repr});
+    }
   }
 }
 
 void maybe_resume_protocol(SocketTransport* t) {
   if (t->protocol_paused && t->write_buffer.size() <= t->low_water) {
     t->protocol_paused = false;
-    t->ops->resume_writing(t->protocol);
+    try {
+      t->ops->resume_writing(t->protocol);
+    } catch (...) {
+      t->loop->call_exception_handler(
+          {"protocol.resume_writing() failed", std::current_exception(), transport_repr});
+    }
   }
 }
 
@@ -135,13 +152,27 @@ void maybe_resume_protocol(SocketTransport* t) {
 void read_ready(IoWatcher* w) {
   SocketTransport* t = static_cast<SocketTransport::Watch*>(w)->t;
   if (t->lost) return;
-  ssize_t n = ::recv(t->fd, tl_read_buf, kMaxRead, 0);
+  ssize_t n = ::recv(t->fd, tl_read_buf, transport_max_read, 0);
   if (n > 0) {
-    t->ops->data_received(t->protocol, tl_read_buf, static_cast<std::size_t>(n));
+    try {
+      t->ops->data_received(t->protocol, tl_read_buf, static_cast<std::size_t>(n));
+    } catch (...) {
+      fatal_error(t, std::current_exception(),
+                  "Fatal error: protocol.data_received() call failed.");
+    }
   } else if (n == 0) {
     t->eof_read = true;
-    t->loop->unwatch_fd(t->fd, false);
-    if (!t->ops->eof_received(t->protocol)) transport_close(t);
+    bool keep_open;
+    try {
+      keep_open = t->ops->eof_received(t->protocol);
+    } catch (...) {
+      fatal_error(t, std::current_exception(), "Fatal error: protocol.eof_received() call failed.");
+      return;
+    }
+    if (keep_open)
+      t->loop->unwatch_fd(t->fd, false);
+    else
+      transport_close(t);
   } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
     fatal_error(t, make_os_error(errno), "Fatal read error on socket transport");
   }
@@ -150,7 +181,7 @@ void read_ready(IoWatcher* w) {
 // CPython `_write_ready` (`_write_send`).
 void write_ready(IoWatcher* w) {
   SocketTransport* t = static_cast<SocketTransport::Watch*>(w)->t;
-  if (t->lost) return;
+  if (t->lost || t->write_buffer.empty()) return;
   ssize_t n = ::send(t->fd, t->write_buffer.data(), t->write_buffer.size(), MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
@@ -172,6 +203,48 @@ void write_ready(IoWatcher* w) {
   }
 }
 
+// --- starting (CPython `_SelectorSocketTransport.__init__`'s three call_soon) -----------
+
+// Ready-queue items; each holds one reference on the transport (a).
+void connection_made_item(void* a, void*, Op op) {
+  auto* t = static_cast<SocketTransport*>(a);
+  if (op == Op::run && t->fd >= 0) {
+    try {
+      t->ops->connection_made(t->protocol, t);
+    } catch (...) {
+      report_callback_exception(t->loop, std::current_exception(), "Protocol.connection_made()");
+    }
+  }
+  transport_release(t);
+}
+
+void start_reading_item(void* a, void*, Op op) {
+  auto* t = static_cast<SocketTransport*>(a);
+  // CPython `_add_reader`: only if still reading (not closing, not paused).
+  if (op == Op::run && t->fd >= 0 && !t->closing && !t->reading_paused && !t->eof_read) {
+    try {
+      t->loop->watch_fd(t->fd, false, &t->read_watch);
+    } catch (...) {
+      report_callback_exception(t->loop, std::current_exception(),
+                                "_SelectorTransport._add_reader()");
+    }
+  }
+  transport_release(t);
+}
+
+void waiter_item(void* a, void*, Op op) {
+  auto* t = static_cast<SocketTransport*>(a);
+  Future<void> w = std::exchange(t->waiter, Future<void>());
+  // futures._set_result_unless_cancelled
+  if (op == Op::run && w.valid() && !w.done()) w.set_result();
+  transport_release(t);
+}
+
+void queue(SocketTransport* t, void (*fn)(void*, void*, Op)) {
+  transport_add_ref(t);
+  t->loop->push_ready(fn, t, nullptr);
+}
+
 }  // namespace
 
 // --- the transport's methods ------------------------------------------------------------------
@@ -181,6 +254,9 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
   t->loop = &loop;
   t->ops = ops;
   t->protocol = protocol;
+  t->family = sock.family();
+  t->type = sock.type();
+  t->proto = sock.proto();
   if (sock.family() == AF_INET || sock.family() == AF_INET6) {
     int one = 1;
     ::setsockopt(sock.fileno(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -195,7 +271,7 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
   try {
     if (sock.getblocking()) sock.setblocking(false);
     t->fd = sock.detach();
-    loop.watch_fd(t->fd, false, &t->read_watch);
+    if (!ops->connection_made) loop.watch_fd(t->fd, false, &t->read_watch);
   } catch (...) {
     if (t->fd >= 0) ::close(t->fd);
     t->fd = -1;
@@ -205,6 +281,11 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
   if (server) {
     t->server = server;
     server_attach(server, t);
+  }
+  if (ops->connection_made) {
+    queue(t, &connection_made_item);
+    queue(t, &start_reading_item);
+    if (t->waiter.valid()) queue(t, &waiter_item);
   }
 }
 
@@ -232,17 +313,38 @@ void transport_write(SocketTransport* t, std::string_view data) {
   maybe_pause_protocol(t);
 }
 
+void transport_writelines(SocketTransport* t, const std::string_view* pieces, std::size_t n) {
+  if (t->eof_requested) throw RuntimeError("Cannot call writelines() after write_eof()");
+  if (n == 0) return;
+  if (t->lost) return;  // CPython buffers them, never to be sent
+  const bool was_empty = t->write_buffer.empty();
+  for (std::size_t i = 0; i < n; ++i) t->write_buffer.append(pieces[i].data(), pieces[i].size());
+  if (t->write_buffer.empty()) return;
+  write_ready(&t->write_watch);  // CPython: `self._write_ready()` at once
+  if (!t->lost && !t->write_buffer.empty() && was_empty)
+    t->loop->watch_fd(t->fd, true, &t->write_watch);
+}
+
 void transport_write_eof(SocketTransport* t) {
   if (t->closing || t->eof_requested) return;
   t->eof_requested = true;
   if (t->write_buffer.empty()) ::shutdown(t->fd, SHUT_WR);
 }
 
-void transport_set_write_buffer_limits(SocketTransport* t, std::size_t high, std::size_t low) {
-  t->high_water = high;
-  t->low_water = low;
+std::pair<std::size_t, std::size_t> write_buffer_limits(std::optional<std::size_t> high,
+                                                        std::optional<std::size_t> low) {
+  std::size_t h = high ? *high : (low ? 4 * *low : default_high_water);
+  std::size_t l = low ? *low : h / 4;
+  if (h < l)
+    throw std::invalid_argument("high (" + std::to_string(h) + ") must be >= low (" +
+                                std::to_string(l) + ") must be >= 0");
+  return {h, l};
+}
+
+void transport_set_write_buffer_limits(SocketTransport* t, std::optional<std::size_t> high,
+                                       std::optional<std::size_t> low) {
+  std::tie(t->high_water, t->low_water) = write_buffer_limits(high, low);
   maybe_pause_protocol(t);
-  maybe_resume_protocol(t);
 }
 
 void transport_pause_reading(SocketTransport* t) {
@@ -286,6 +388,22 @@ void transport_close_now(SocketTransport* t) {
   t->closing = true;
   t->lost++;
   transport_finalize(t);
+}
+
+std::string transport_describe(const SocketTransport* t) {
+  std::string out = "<_SelectorSocketTransport";
+  if (t->fd < 0)
+    out += " closed";
+  else if (t->closing)
+    out += " closing";
+  // CPython keeps `_sock_fd` after closing; -1 here once closed.
+  out += " fd=" + std::to_string(t->fd);
+  if (t->fd >= 0 && !t->loop->is_closed()) {
+    out += t->loop->fd_watcher(t->fd, false) ? " read=polling" : " read=idle";
+    out += std::string(" write=<") + (t->loop->fd_watcher(t->fd, true) ? "polling" : "idle") +
+           ", bufsize=" + std::to_string(t->write_buffer.size()) + ">";
+  }
+  return out + ">";
 }
 
 }  // namespace asyncio::detail

@@ -10,6 +10,7 @@
 #include "asyncio/future.hpp"        // IWYU pragma: export
 #include "asyncio/gather.hpp"        // IWYU pragma: export
 #include "asyncio/locks.hpp"         // IWYU pragma: export
+#include "asyncio/protocols.hpp"     // IWYU pragma: export
 #include "asyncio/queues.hpp"        // IWYU pragma: export
 #include "asyncio/result.hpp"        // IWYU pragma: export
 #include "asyncio/shield.hpp"        // IWYU pragma: export
@@ -20,5 +21,6 @@
 #include "asyncio/task_group.hpp"    // IWYU pragma: export
 #include "asyncio/threads.hpp"       // IWYU pragma: export
 #include "asyncio/timeouts.hpp"      // IWYU pragma: export
+#include "asyncio/transports.hpp"    // IWYU pragma: export
 #include "asyncio/wait.hpp"          // IWYU pragma: export
 #include "asyncio/wait_for.hpp"      // IWYU pragma: export

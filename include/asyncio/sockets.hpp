@@ -14,7 +14,9 @@
 
 #include <sys/socket.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -24,17 +26,23 @@
 
 namespace asyncio {
 
-/// A socket address: host (numeric), port, and for IPv6 flowinfo and scope id.
-/// `repr()` is Python's tuple: "('127.0.0.1', 8888)" or "('::1', 8888, 0, 0)".
-/// **Python:** the address tuples of the socket module.
+/// A socket address: host (numeric), port, and for IPv6 flowinfo and scope id; for
+/// AF_UNIX, the path in `host` (an abstract-namespace name starts with '\0', as in
+/// Python) and port 0. `repr()` is Python's: "('127.0.0.1', 8888)", "('::1', 8888, 0,
+/// 0)", "'/tmp/s.sock'", "b'\x00name'".
+/// **Python:** the address tuples of the socket module, and AF_UNIX's str / bytes.
 struct Address {
-  std::string host;
+  std::string host;  ///< numeric host; AF_UNIX: the path
   int port = 0;
-  int family = AF_INET;  ///< AF_INET or AF_INET6
+  int family = AF_INET;  ///< AF_INET, AF_INET6 or AF_UNIX
   std::uint32_t flowinfo = 0;
   std::uint32_t scope_id = 0;
-  /// Python's `repr()` of the tuple.
+  /// Python's `repr()` of the address.
   std::string repr() const;
+  /// Python's `str()` of the address: `repr()`, except a UNIX path, which is itself.
+  std::string str() const;
+  /// A UNIX socket address. **Python:** the `str` path given to AF_UNIX sockets.
+  static Address unix_path(std::string path) { return Address{std::move(path), 0, AF_UNIX}; }
   bool operator==(const Address&) const = default;
 };
 
@@ -120,5 +128,29 @@ class Socket {
 
 /// A connected pair of AF_UNIX stream sockets. **Python:** `socket.socketpair()`.
 std::pair<Socket, Socket> socketpair();
+
+// Datagram operations of the loop. Free functions taking the loop, as Python's methods
+// (`loop.sock_recvfrom(sock, n)` is `asyncio::sock_recvfrom(loop, sock, n)`): EventLoop's
+// own sock_* members are declared in event_loop.hpp. Defined in src/sockets.cpp; the same
+// rules as sock_recv (non-blocking socket, alive until done, cancellation leaves it usable).
+
+/// Receives one datagram of at most `bufsize` bytes (the rest of a longer one is lost),
+/// and its sender's address. **Exceptions:** OSError subclasses (ConnectionRefusedError
+/// on a connected UDP socket after an ICMP port unreachable).
+/// **Python:** `await loop.sock_recvfrom(sock, bufsize)`.
+Coro<std::pair<std::string, Address>> sock_recvfrom(EventLoop& loop, Socket& sock,
+                                                    std::size_t bufsize);
+/// Receives one datagram into `buf` (at most `nbytes` bytes, 0: the whole buffer); the byte
+/// count and the sender. **Exceptions:** std::invalid_argument("nbytes is greater than the
+/// length of the buffer") (Python's ValueError). **Python:** `await
+/// loop.sock_recvfrom_into(sock, buf, nbytes=0)`.
+Coro<std::pair<std::size_t, Address>> sock_recvfrom_into(EventLoop& loop, Socket& sock,
+                                                         std::span<char> buf,
+                                                         std::size_t nbytes = 0);
+/// Sends `data` as one datagram to `address` (a host name is resolved first, on the
+/// executor); the number of bytes sent. **Exceptions:** OverflowError("sendto(): port
+/// must be 0-65535.") (Python's OverflowError), OSError. **Python:** `await
+/// loop.sock_sendto(sock, data, address)`.
+Coro<std::size_t> sock_sendto(EventLoop& loop, Socket& sock, std::string data, Address address);
 
 }  // namespace asyncio

@@ -13,6 +13,8 @@
 /// stream_conn.hpp (`StreamReaderProtocol` and the reader's buffer on top of it); the code
 /// in src/transport.cpp, src/streams.cpp and src/server.cpp.
 
+#include <netdb.h>
+
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +32,7 @@
 #include "asyncio/exceptions.hpp"
 #include "asyncio/sockets.hpp"
 #include "asyncio/task.hpp"
+#include "asyncio/transports.hpp"
 
 namespace asyncio {
 
@@ -44,15 +47,27 @@ struct StreamOptions {
   int family = 0;                            ///< `family=` (AF_UNSPEC)
   int flags = 0;                             ///< `flags=` for getaddrinfo
 };
-/// Options of `start_server`. **Python:** its keyword arguments `limit=`, `family=`,
-/// `backlog=`, `reuse_address=`, `reuse_port=`, `start_serving=`.
+/// Options of `start_server` and `create_server` (protocols.hpp, which ignores `limit`).
+/// **Python:** their keyword arguments `limit=`, `family=`, `backlog=`, `reuse_address=`,
+/// `reuse_port=`, `start_serving=`, `flags=`, `keep_alive=`.
 struct ServerOptions {
   std::size_t limit = stream_default_limit;  ///< `limit=`
   int family = 0;                            ///< `family=` (AF_UNSPEC)
   int backlog = 100;                         ///< `backlog=`
   bool reuse_address = true;                 ///< `reuse_address=` (True on POSIX)
-  bool reuse_port = false;                   ///< `reuse_port=`
+  bool reuse_port = false;                   ///< `reuse_port=`: SO_REUSEPORT
   bool start_serving = true;                 ///< `start_serving=`
+  int flags = AI_PASSIVE;                    ///< `flags=` for getaddrinfo
+  bool keep_alive = false;                   ///< `keep_alive=`: SO_KEEPALIVE
+};
+/// Options of `start_unix_server` and `create_unix_server` (protocols.hpp, which
+/// ignores `limit`). **Python:** their keyword arguments `limit=`, `backlog=`,
+/// `start_serving=`, `cleanup_socket=` (3.13: the socket file is removed by close()).
+struct UnixServerOptions {
+  std::size_t limit = stream_default_limit;  ///< `limit=`
+  int backlog = 100;                         ///< `backlog=`
+  bool start_serving = true;                 ///< `start_serving=`
+  bool cleanup_socket = true;                ///< `cleanup_socket=`
 };
 
 class StreamReader;
@@ -190,6 +205,10 @@ class StreamWriter {
   /// The reader of the same connection (empty for an empty handle). **Python:**
   /// `writer._reader`.
   StreamReader reader() const;
+  /// The connection's transport: `get_extra_info("socket")`, `pause_reading()`,
+  /// `get_write_buffer_limits()` ... (it shares the connection; it does not count as a
+  /// stream handle for closing on drop). **Python:** `writer.transport`.
+  Transport transport() const;
   /// False for a default-constructed (empty) handle. **Python:** none (C++ handles only).
   bool valid() const noexcept { return c_.get() != nullptr; }
 
@@ -266,6 +285,13 @@ class Server {
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
                                                             StreamOptions opts = {});
 
+/// Connects to the UNIX socket at `path` (abstract namespace: a leading '\0').
+/// **Exceptions:** FileNotFoundError-like OSError("[Errno 2] No such file or directory"),
+/// ConnectionRefusedError; std::invalid_argument("Limit cannot be <= 0").
+/// **Python:** `await asyncio.open_unix_connection(path, limit=)`.
+Coro<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
+                                                                 StreamOptions opts = {});
+
 /// Listens on `host`:`port` ("" = every interface; port 0 = any free port, see
 /// `server.sockets()[0].getsockname()`), and for each connection calls
 /// `client_connected_cb(reader, writer)` — a callable returning `Coro<void>` — as a new
@@ -278,6 +304,16 @@ Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, in
 template <class F>
 Coro<Server> start_server(F client_connected_cb, std::string host, int port,
                           ServerOptions opts = {});
+
+/// Listens on the UNIX socket `path` (a stale socket file there is removed first; the
+/// file is removed again by `close()`, 3.13; abstract namespace: a leading '\0') and calls
+/// `client_connected_cb(reader, writer)` for each connection, as start_server.
+/// **Exceptions:** OSError("[Errno 98] Address '/tmp/x' is already in use") when `path` is
+/// another kind of file. **Python:** `await asyncio.start_unix_server(client_connected_cb,
+/// path, limit=, backlog=, start_serving=, cleanup_socket=)`.
+template <class F>
+Coro<Server> start_unix_server(F client_connected_cb, std::string path,
+                               UnixServerOptions opts = {});
 
 // --- implementation ------------------------------------------------------------------------
 
@@ -304,6 +340,7 @@ ClientCallback make_client_callback(F&& f) {
 }
 
 Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o);
+Coro<Server> start_unix_server_impl(ClientCallback cb, std::string path, UnixServerOptions o);
 
 }  // namespace detail
 
@@ -311,6 +348,12 @@ template <class F>
 Coro<Server> start_server(F client_connected_cb, std::string host, int port, ServerOptions opts) {
   return detail::start_server_impl(detail::make_client_callback(std::move(client_connected_cb)),
                                    std::move(host), port, opts);
+}
+
+template <class F>
+Coro<Server> start_unix_server(F client_connected_cb, std::string path, UnixServerOptions opts) {
+  return detail::start_unix_server_impl(
+      detail::make_client_callback(std::move(client_connected_cb)), std::move(path), opts);
 }
 
 /// The `async with` of `run` (detail/scope.hpp): exit closes and waits until closed.

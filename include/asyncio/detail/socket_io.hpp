@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 
 #include <coroutine>
+#include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "asyncio/coro.hpp"
@@ -66,10 +68,11 @@ class FdWaitAwaiter {
   bool write_;
 };
 
-/// `Address` of a kernel address: the one place one is made (getaddrinfo's results, the
-/// peer of accept, getsockname, getpeername). AF_UNIX: empty host, as Python's '' for an
-/// unnamed socket.
-Address from_sockaddr(const sockaddr* sa);
+/// `Address` of a kernel address of `len` bytes: the one place one is made (getaddrinfo's
+/// results, the peer of accept, getsockname, getpeername, recvfrom). AF_UNIX: the path in
+/// `host` (CPython `makesockaddr`: up to the first NUL, or for an abstract address, the
+/// `len - 2` bytes from the leading NUL on); "" for an unnamed socket.
+Address from_sockaddr(const sockaddr* sa, socklen_t len = sizeof(sockaddr_storage));
 
 /// A kernel socket address: storage big enough for any family, and its length (in: the
 /// room, out: the size the kernel wrote). The other direction of `from_sockaddr`.
@@ -78,9 +81,12 @@ struct SockAddr {
   socklen_t len = sizeof storage;
   sockaddr* get() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
   const sockaddr* get() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
-  /// Sets this to `addr` ("" is the IPv4 wildcard); false if `addr.host` is not numeric.
-  bool assign(const Address& addr);
-  Address address() const { return from_sockaddr(get()); }
+  /// Sets this to `addr` ("" is the IPv4 wildcard; AF_UNIX: `host` is the path, abstract
+  /// when it starts with a NUL); false if `addr.host` is not numeric. `func` names the
+  /// call in CPython's messages. **Exceptions:** OverflowError("bind(): port must be
+  /// 0-65535.") (Python's OverflowError), OSError("AF_UNIX path too long").
+  bool assign(const Address& addr, const char* func = "bind");
+  Address address() const { return from_sockaddr(get(), len); }
 };
 
 /// `fd`'s own address (`peer` false: getsockname) or its peer's (getpeername); nullopt,
@@ -91,6 +97,18 @@ std::optional<Address> socket_name(int fd, bool peer);
 /// module does: OverflowError("<who>(): port must be 0-65535."), `who` being "bind",
 /// "connect" or "getaddrinfo".
 void check_port(int port, const char* who);
+
+/// CPython `base_events._set_reuseport`. **Exceptions:** std::invalid_argument("reuse_port
+/// not supported by socket module, SO_REUSEPORT defined but not implemented.").
+void set_reuseport(Socket& sock);
+
+/// True when `e` holds an OSError (CPython's `isinstance(exc, OSError)`); costs a rethrow.
+bool is_os_error(const std::exception_ptr& e);
+
+/// Python's `repr(s)` of a `str` ('...' or "..." as CPython picks, escapes for control
+/// characters) and of `bytes` (b'...', \xNN for anything not printable ASCII).
+std::string py_repr_str(std::string_view s);
+std::string py_repr_bytes(std::string_view s);
 
 /// CPython `_ipaddr_info`: the address itself when `host` is numeric (no executor trip).
 std::optional<AddrInfo> ipaddr_info(const std::string& host, int port, int family, int type);

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "asyncio/detail/intrusive_list.hpp"
 #include "asyncio/detail/loop_core.hpp"
@@ -67,11 +68,22 @@ class ByteBuffer {
   std::size_t b_ = 0, e_ = 0, cap_ = 0;
 };
 
+struct SocketTransport;
+
 /// What a transport calls on its protocol: CPython `asyncio.Protocol`'s methods, as plain
 /// functions of the protocol object (one indirect call per event, like the loop's own
-/// `IoWatcher` dispatch; no virtual call). There is no `connection_made`: the protocol is
-/// set up before its transport is created.
+/// `IoWatcher` dispatch; no virtual call). A user protocol's table is generated from its
+/// class (detail/protocol_conn.hpp); the stream protocol's is in src/streams.cpp.
+///
+/// Exceptions: what `data_received` / `eof_received` throw is CPython's `_fatal_error`
+/// (the exception handler, then `connection_lost(exc)`); what `pause_writing` /
+/// `resume_writing` throw goes to the exception handler; what `connection_made` /
+/// `connection_lost` throw is reported as "Exception in callback ...".
 struct ProtocolOps {
+  /// `connection_made(transport)`, queued by `transport_init` (CPython `call_soon`), then
+  /// reading starts one callback later. Null for a protocol set up before its transport
+  /// is created (streams): reading starts at once, nothing is queued.
+  void (*connection_made)(void* protocol, SocketTransport* t);
   /// `data_received(data)`: `n > 0` bytes read (valid only during the call).
   void (*data_received)(void* protocol, const char* data, std::size_t n);
   /// `eof_received()`: the peer shut its write side. True keeps the transport open
@@ -84,10 +96,21 @@ struct ProtocolOps {
   /// `connection_lost(exc)`: the last call; `exc` null for a close or EOF. The socket is
   /// closed right after it returns.
   void (*connection_lost)(void* protocol, std::exception_ptr exc);
+  /// Called once the socket is closed, after `connection_lost` (or instead of it when the
+  /// loop closes first): the transport lets go of its protocol (CPython
+  /// `self._protocol = None`). A user protocol object is destroyed here, which breaks the
+  /// cycle of a protocol holding its own Transport. May be null.
+  void (*detach)(void* protocol);
   /// The last reference on the transport went: free the object that holds it (no CPython
   /// equivalent: the garbage collector).
   void (*destroy)(void* protocol);
 };
+
+/// CPython `_SelectorTransport.max_size`: the most one read (or datagram) takes, 256 KiB.
+inline constexpr std::size_t transport_max_read = 256 * 1024;
+/// The calling thread's read buffer of `transport_max_read` bytes, shared by every
+/// transport of the thread (a read hands the bytes to the protocol before the next).
+char* transport_read_buffer();
 
 /// How a transport appears in the exception handler's context (CPython: its repr there).
 inline constexpr const char* transport_repr = "<_SelectorSocketTransport>";
@@ -95,9 +118,27 @@ inline constexpr const char* transport_repr = "<_SelectorSocketTransport>";
 /// CPython `FlowControlMixin`'s default high-water mark (the low one is a quarter of it).
 inline constexpr std::size_t default_high_water = 64 * 1024;
 
+/// CPython `_FlowControlMixin._set_write_buffer_limits(high, low)`'s arithmetic: the
+/// defaults (64 KiB, high / 4, or 4 * low) and the check; returns `{high, low}`.
+/// **Exceptions:** std::invalid_argument("high (1) must be >= low (2) must be >= 0").
+std::pair<std::size_t, std::size_t> write_buffer_limits(std::optional<std::size_t> high,
+                                                        std::optional<std::size_t> low);
+
 struct ServerState;
 /// Tag of a transport's link in its server's list of clients (`ServerState::clients`).
 struct ServerClientTag {};
+
+/// What a server does with each accepted socket, type-erased (CPython: the server's
+/// `protocol_factory`): `start` makes the connection (protocol and transport, attached to
+/// the server) and may throw; `destroy` frees `obj` with the server. `deferred`: start
+/// one loop iteration after the accept, as CPython's `_accept_connection2` task does
+/// (protocol servers); streams start in the accept callback itself (deviation N8).
+struct ConnFactory {
+  void* obj = nullptr;
+  void (*start)(void* obj, EventLoop& loop, Socket sock, ServerState* server) = nullptr;
+  void (*destroy)(void* obj) = nullptr;
+  bool deferred = false;
+};
 
 /// One connected stream socket (CPython `_SelectorSocketTransport`).
 ///
@@ -125,9 +166,10 @@ struct SocketTransport : ListHook<ServerClientTag> {
   };
 
   EventLoop* loop = nullptr;
-  int fd = -1;                                ///< CPython `_sock_fd`; -1 once the socket is closed
-  const ProtocolOps* ops = nullptr;           ///< CPython `_protocol`: its methods ...
-  void* protocol = nullptr;                   ///< ... and the object they are called on
+  int fd = -1;  ///< CPython `_sock_fd`; -1 once the socket is closed
+  int family = AF_INET, type = SOCK_STREAM, proto = 0;  ///< of the socket (extra "socket")
+  const ProtocolOps* ops = nullptr;                     ///< CPython `_protocol`: its methods ...
+  void* protocol = nullptr;                             ///< ... and the object they are called on
   ServerState* server = nullptr;              ///< CPython `_server`: attached until closed
   std::optional<Address> peername, sockname;  ///< CPython `_extra` (get_extra_info)
 
@@ -154,6 +196,9 @@ struct SocketTransport : ListHook<ServerClientTag> {
 
   Watch read_watch, write_watch;
   Hook close_hook;  ///< closes the socket if the loop closes first
+  /// CPython `waiter` of `_SelectorSocketTransport(...)`: completed (unless cancelled) one
+  /// callback after `connection_made`; what create_connection awaits. Empty otherwise.
+  Future<void> waiter;
 
   SocketTransport() = default;
   SocketTransport(const SocketTransport&) = delete;
@@ -162,8 +207,10 @@ struct SocketTransport : ListHook<ServerClientTag> {
 };
 
 /// Starts transport `t` on `sock` (taken over: non-blocking, TCP_NODELAY for TCP): records
-/// the addresses, registers for reading, links the loop's close hook, attaches to
-/// `server` if any. On an exception the socket is closed and `t` is left unregistered.
+/// the addresses, links the loop's close hook, attaches to `server` if any; registers for
+/// reading at once, or, when the protocol has `connection_made`, queues it, then the start
+/// of reading, then the completion of `t->waiter` if set (CPython's three `call_soon`s).
+/// On an exception the socket is closed and `t` is left unregistered.
 void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const ProtocolOps* ops,
                     void* protocol, ServerState* server);
 
@@ -175,10 +222,17 @@ inline void transport_release(SocketTransport* t) {
 /// CPython `write(data)`: sends what the socket takes now, buffers the rest.
 /// **Exceptions:** RuntimeError("Cannot call write() after write_eof()").
 void transport_write(SocketTransport* t, std::string_view data);
+/// CPython `writelines(list_of_data)`: the pieces are buffered, then sent as the socket
+/// takes them (as CPython 3.13, this does not call pause_writing).
+/// **Exceptions:** RuntimeError("Cannot call writelines() after write_eof()").
+void transport_writelines(SocketTransport* t, const std::string_view* pieces, std::size_t n);
 /// CPython `write_eof()`.
 void transport_write_eof(SocketTransport* t);
-/// CPython `set_write_buffer_limits(high, low)` (already validated).
-void transport_set_write_buffer_limits(SocketTransport* t, std::size_t high, std::size_t low);
+/// CPython `set_write_buffer_limits(high=None, low=None)`: the defaults (64 KiB, high / 4
+/// or 4 * low), validation, then pause_writing if the buffer is now over the high mark.
+/// **Exceptions:** std::invalid_argument("high (1) must be >= low (2) must be >= 0").
+void transport_set_write_buffer_limits(SocketTransport* t, std::optional<std::size_t> high,
+                                       std::optional<std::size_t> low);
 /// CPython `pause_reading()` / `resume_reading()`.
 void transport_pause_reading(SocketTransport* t);
 void transport_resume_reading(SocketTransport* t);
@@ -189,6 +243,9 @@ void transport_force_close(SocketTransport* t, std::exception_ptr exc);
 /// The loop is closing (or closed): no callback can run any more; closes the socket now,
 /// without telling the protocol.
 void transport_close_now(SocketTransport* t);
+/// CPython `_SelectorTransport.__repr__`: "<_SelectorSocketTransport fd=7 read=polling
+/// write=<idle, bufsize=0>>", "<_SelectorSocketTransport closed fd=7>".
+std::string transport_describe(const SocketTransport* t);
 
 /// Server side of `transport_init` / `transport_finalize` (src/server.cpp): CPython
 /// `Server._attach(transport)` / `_detach(transport)`.
