@@ -205,7 +205,9 @@ void start_stream_client(void* obj, EventLoop& loop, Socket sock, ServerState* s
 void accept2_item(void* a, void* b, Op op) {
   auto* s = static_cast<ServerState*>(a);
   Socket sock = Socket::from_fd(static_cast<int>(reinterpret_cast<std::intptr_t>(b)));
-  if (op == Op::run && !s->loop->is_closed()) {
+  // Closed meanwhile: CPython's `_attach` asserts the server is open, and the connection
+  // is dropped; here without calling the factory.
+  if (op == Op::run && !s->loop->is_closed() && !s->sockets_none) {
     try {
       s->factory.start(s->factory.obj, *s->loop, std::move(sock), s);
     } catch (...) {
