@@ -117,7 +117,9 @@ TEST(Protocols, EchoCallbackOrderOnBothSides) {
     auto sf = [&] { return Recorder{&slog, slost, true, false, {}, nullptr}; };
     Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
     auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
-    auto [t, p] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     // create_connection returns once connection_made has run (CPython's waiter).
     EXPECT_EQ(clog, std::vector<std::string>{"made"});
     EXPECT_EQ(p->transport, t);
@@ -156,8 +158,10 @@ TEST(Protocols, MinimalProtocolAndFactoryKinds) {
     int port = port_of(server);
     {
       auto uf = [] { return std::make_unique<Holding>(); };
-      auto [t, p] = co_await asyncio::create_connection(loop, uf, "127.0.0.1", port);
-      static_assert(std::is_same_v<decltype(p), Holding*>);
+      auto t_p = co_await asyncio::create_connection(loop, uf, "127.0.0.1", port);
+      [[maybe_unused]] auto& t = t_p.first;
+      [[maybe_unused]] auto& p = t_p.second;
+      static_assert(std::is_same_v<std::remove_reference_t<decltype(p)>, Holding*>);
       EXPECT_EQ(p->transport, t);
       t.close();
       EXPECT_TRUE(co_await until(
@@ -165,8 +169,10 @@ TEST(Protocols, MinimalProtocolAndFactoryKinds) {
     }
     {
       auto shf = [] { return std::make_shared<Holding>(); };
-      auto [t, p] = co_await asyncio::create_connection(loop, shf, "127.0.0.1", port);
-      static_assert(std::is_same_v<decltype(p), std::shared_ptr<Holding>>);
+      auto t_p = co_await asyncio::create_connection(loop, shf, "127.0.0.1", port);
+      [[maybe_unused]] auto& t = t_p.first;
+      [[maybe_unused]] auto& p = t_p.second;
+      static_assert(std::is_same_v<std::remove_reference_t<decltype(p)>, std::shared_ptr<Holding>>);
       t.abort();
       EXPECT_TRUE(co_await until([&] {
         return p->transport.get_extra_info<asyncio::TransportSocket>("socket")->fileno() == -1;
@@ -191,7 +197,9 @@ TEST(Protocols, HalfCloseEofReceivedKeepsOpen) {
     auto sf = [&] { return Recorder{&slog, slost, false, true, {}, &st}; };  // eof: keep open
     Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
     auto cf = [&] { return Recorder{&clog, clost, false, true, {}, nullptr}; };
-    auto [t, p] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     t.write("request");
     t.write_eof();
     EXPECT_TRUE(t.can_write_eof());
@@ -225,7 +233,9 @@ TEST(Protocols, CloseClients) {
     auto sf = [&] { return Recorder{&slog, slost, false, false, {}, nullptr}; };
     Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
     auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
-    auto [t, p] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     EXPECT_TRUE(co_await until([&] { return !slog.empty(); }));
     server.close_clients();
     co_await slost;
@@ -244,7 +254,9 @@ TEST(Protocols, AbortClients) {
     auto sf = [&] { return Recorder{&slog, slost, false, false, {}, nullptr}; };
     Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
     auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
-    auto [t, p] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     EXPECT_TRUE(co_await until([&] { return !slog.empty(); }));
     server.close();
     bool waited = false;
@@ -360,7 +372,9 @@ TEST(Protocols, LocalAddr) {
     auto cf = [&] { return Recorder{&clog, Future<void>(), false, false, {}, nullptr}; };
     asyncio::ConnectionOptions opts;
     opts.local_addr = Address{"127.0.0.1", lport};
-    auto [t, p] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server), opts);
+    auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server), opts);
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     EXPECT_EQ(t.get_extra_info<Address>("sockname")->port, lport);
     // Binding the same local address again fails with CPython's message.
     try {
@@ -401,7 +415,9 @@ TEST(Protocols, CallbackExceptions) {
     std::vector<std::string> clog;
     Future<void> clost = loop.create_future<void>();
     auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
-    auto [t, p] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     t.write("x");
     co_await slost;
     // _fatal_error: the handler (not an OSError), then connection_lost(exc).
@@ -563,7 +579,9 @@ TEST(Unix, ProtocolsAndPeerCredentials) {
     auto sf = [&] { return Server_{{&slog, slost, true, false, {}, nullptr}, &seen}; };
     Server server = co_await asyncio::create_unix_server(loop, sf, path);
     auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
-    auto [t, p] = co_await asyncio::create_unix_connection(loop, cf, path);
+    auto t_p = co_await asyncio::create_unix_connection(loop, cf, path);
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     auto cred = t.get_extra_info<asyncio::PeerCred>("peercred");
     CO_ASSERT(cred.has_value());
     EXPECT_EQ(cred->pid, ::getpid());

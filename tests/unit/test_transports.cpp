@@ -116,7 +116,9 @@ Coro<Pair> connect_pair(std::vector<std::string>* log, Future<void> resumed, Fut
   auto sf = [far, received, far_paused] { return Sink{far, received, far_paused, nullptr}; };
   p.server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
   auto cf = [log, resumed, lost] { return Writer{log, resumed, lost, nullptr}; };
-  auto [t, proto] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(p.server));
+  auto t_proto = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(p.server));
+  [[maybe_unused]] auto& t = t_proto.first;
+  [[maybe_unused]] auto& proto = t_proto.second;
   p.near = t;
   EXPECT_TRUE(co_await until([far] { return far->valid(); }));
   co_return p;
@@ -242,7 +244,9 @@ TEST(Transport, CloseFlushesAbortDrops) {
       auto sf = [&] { return Sink{&far, &received, true, &flog}; };
       Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
       auto cf = [&] { return Writer{&log, Future<void>(), lost, nullptr}; };
-      auto [t, proto] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+      auto t_proto = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+      [[maybe_unused]] auto& t = t_proto.first;
+      [[maybe_unused]] auto& proto = t_proto.second;
       EXPECT_TRUE(co_await until([&] { return far.valid(); }));
       t.write(std::string(big, 'z'));
       CO_ASSERT((t.get_write_buffer_size()) > (0u));
@@ -343,7 +347,9 @@ TEST(Transport, WritelinesAndWriteEof) {
     auto sf = [&] { return Sink{&far, &received, false, &flog}; };
     Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
     auto cf = [&] { return Writer{&log, Future<void>(), Future<void>(), nullptr}; };
-    auto [t, proto] = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    auto t_proto = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    [[maybe_unused]] auto& t = t_proto.first;
+    [[maybe_unused]] auto& proto = t_proto.second;
     std::vector<std::string> lines(40, "0123456789");  // more than the inline views
     t.writelines(lines);
     std::vector<std::string_view> few{"ab", "cd"};
@@ -424,13 +430,17 @@ TEST(Datagram, OrderingEmptyDatagramsAndEcho) {
     // Arguments named first: GCC 12 mishandles class temporaries in a co_await expression
     // (docs/deviations.md, "Compilers").
     std::optional<Address> any_port = Address{"127.0.0.1", 0};
-    auto [st, sp] = co_await asyncio::create_datagram_endpoint(loop, sf, any_port);
+    auto st_sp = co_await asyncio::create_datagram_endpoint(loop, sf, any_port);
+    [[maybe_unused]] auto& st = st_sp.first;
+    [[maybe_unused]] auto& sp = st_sp.second;
     EXPECT_EQ(slog, std::vector<std::string>{"made"});  // returned after connection_made
     Address saddr = *st.get_extra_info<Address>("sockname");
     EXPECT_TRUE(std::holds_alternative<std::monostate>(st.get_extra_info("peername")));
     auto cf = [&] { return Dgram{&cgot, &clog, nullptr, false, {}}; };
     std::optional<Address> none, to_server = saddr;
-    auto [ct, cp] = co_await asyncio::create_datagram_endpoint(loop, cf, none, to_server);
+    auto ct_cp = co_await asyncio::create_datagram_endpoint(loop, cf, none, to_server);
+    [[maybe_unused]] auto& ct = ct_cp.first;
+    [[maybe_unused]] auto& cp = ct_cp.second;
     EXPECT_EQ(*ct.get_extra_info<Address>("peername"), saddr);  // connected
     Address caddr = *ct.get_extra_info<Address>("sockname");
     const int n = 200;
@@ -479,7 +489,9 @@ TEST(Datagram, ErrorReceivedOnPortUnreachable) {
     auto f = [&] { return Dgram{&got, &log, nullptr, false, {}}; };
     int closed = free_udp_port();
     std::optional<Address> none, to_closed = Address{"127.0.0.1", closed};
-    auto [t, p] = co_await asyncio::create_datagram_endpoint(loop, f, none, to_closed);
+    auto t_p = co_await asyncio::create_datagram_endpoint(loop, f, none, to_closed);
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     t.sendto("anyone?");
     // The ICMP port unreachable comes back as ECONNREFUSED on the connected socket.
     EXPECT_TRUE(co_await until([&] { return log.size() == 2; }));
@@ -501,7 +513,9 @@ TEST(Datagram, SendtoWithoutAddressIsFatalOnUnconnectedEndpoint) {
     std::vector<std::string> log;
     auto f = [&] { return Dgram{&got, &log, nullptr, false, {}}; };
     std::optional<Address> any_port = Address{"127.0.0.1", 0};
-    auto [t, p] = co_await asyncio::create_datagram_endpoint(loop, f, any_port);
+    auto t_p = co_await asyncio::create_datagram_endpoint(loop, f, any_port);
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     t.sendto("x");  // CPython: TypeError from sock.sendto(data, None), a fatal error
     EXPECT_TRUE(t.is_closing());
     EXPECT_TRUE(co_await until([&] { return log.size() == 2; }));
@@ -542,16 +556,22 @@ TEST(Datagram, EndpointOptionsAndErrors) {
     // Only a family: an unbound socket of that family.
     asyncio::DatagramOptions inet;
     inet.family = AF_INET;
-    auto [u, up] = co_await asyncio::create_datagram_endpoint(loop, f, none, none, inet);
+    auto u_up = co_await asyncio::create_datagram_endpoint(loop, f, none, none, inet);
+    [[maybe_unused]] auto& u = u_up.first;
+    [[maybe_unused]] auto& up = u_up.second;
     EXPECT_EQ(u.get_extra_info<asyncio::TransportSocket>("socket")->family(), AF_INET);
     u.close();
     // reuse_port: two endpoints on one port.
     asyncio::DatagramOptions rp;
     rp.reuse_port = true;
     std::optional<Address> any_port = Address{"127.0.0.1", 0};
-    auto [a, ap] = co_await asyncio::create_datagram_endpoint(loop, f, any_port, none, rp);
+    auto a_ap = co_await asyncio::create_datagram_endpoint(loop, f, any_port, none, rp);
+    [[maybe_unused]] auto& a = a_ap.first;
+    [[maybe_unused]] auto& ap = a_ap.second;
     std::optional<Address> bound = *a.get_extra_info<Address>("sockname");
-    auto [b2, bp] = co_await asyncio::create_datagram_endpoint(loop, f, bound, none, rp);
+    auto b2_bp = co_await asyncio::create_datagram_endpoint(loop, f, bound, none, rp);
+    [[maybe_unused]] auto& b2 = b2_bp.first;
+    [[maybe_unused]] auto& bp = b2_bp.second;
     EXPECT_EQ(
         b2.get_extra_info<asyncio::TransportSocket>("socket")->getsockopt(SOL_SOCKET, SO_REUSEPORT),
         1);
@@ -570,9 +590,13 @@ TEST(Datagram, EndpointOptionsAndErrors) {
     std::vector<std::pair<std::string, Address>> rgot;
     std::vector<std::string> rlog;
     auto rf = [&] { return Dgram{&rgot, &rlog, nullptr, false, {}}; };
-    auto [r, rp2] = co_await asyncio::create_datagram_endpoint(loop, rf, any_port);
+    auto r_rp2 = co_await asyncio::create_datagram_endpoint(loop, rf, any_port);
+    [[maybe_unused]] auto& r = r_rp2.first;
+    [[maybe_unused]] auto& rp2 = r_rp2.second;
     std::optional<Address> raddr = *r.get_extra_info<Address>("sockname");
-    auto [c, cp] = co_await asyncio::create_datagram_endpoint(loop, f, none, raddr, bc);
+    auto c_cp = co_await asyncio::create_datagram_endpoint(loop, f, none, raddr, bc);
+    [[maybe_unused]] auto& c = c_cp.first;
+    [[maybe_unused]] auto& cp = c_cp.second;
     EXPECT_EQ(
         c.get_extra_info<asyncio::TransportSocket>("socket")->getsockopt(SOL_SOCKET, SO_BROADCAST),
         1);
@@ -599,9 +623,13 @@ TEST(Datagram, UnixDatagrams) {
     auto sf = [&] { return Dgram{&sgot, &slog, nullptr, true, {}}; };
     std::optional<Address> none, saddr = Address::unix_path(spath),
                                  caddr = Address::unix_path(cpath);
-    auto [st, sp] = co_await asyncio::create_datagram_endpoint(loop, sf, saddr, none, ux);
+    auto st_sp = co_await asyncio::create_datagram_endpoint(loop, sf, saddr, none, ux);
+    [[maybe_unused]] auto& st = st_sp.first;
+    [[maybe_unused]] auto& sp = st_sp.second;
     auto cf = [&] { return Dgram{&cgot, &clog, nullptr, false, {}}; };
-    auto [ct, cp] = co_await asyncio::create_datagram_endpoint(loop, cf, caddr, saddr, ux);
+    auto ct_cp = co_await asyncio::create_datagram_endpoint(loop, cf, caddr, saddr, ux);
+    [[maybe_unused]] auto& ct = ct_cp.first;
+    [[maybe_unused]] auto& cp = ct_cp.second;
     ct.sendto("unix dgram");
     EXPECT_TRUE(co_await until([&] { return cgot.size() == 1; }));
     EXPECT_EQ(sgot.at(0).second, Address::unix_path(cpath));
@@ -611,7 +639,9 @@ TEST(Datagram, UnixDatagrams) {
     st.close();
     EXPECT_TRUE(co_await until([&] { return clog.size() == 2 && slog.size() == 2; }));
     // A stale socket file at local_addr is replaced.
-    auto [s2, s2p] = co_await asyncio::create_datagram_endpoint(loop, sf, saddr, none, ux);
+    auto s2_s2p = co_await asyncio::create_datagram_endpoint(loop, sf, saddr, none, ux);
+    [[maybe_unused]] auto& s2 = s2_s2p.first;
+    [[maybe_unused]] auto& s2p = s2_s2p.second;
     s2.close();
     EXPECT_TRUE(co_await until([&] { return slog.size() == 4; }));
   }(dir));
@@ -642,7 +672,9 @@ TEST(Datagram, SocatInterop) {
     std::vector<std::string> log;
     auto f = [&] { return Dgram{&got, &log, nullptr, true, {}}; };  // an echo server
     std::optional<Address> any_port = Address{"127.0.0.1", 0};
-    auto [t, p] = co_await asyncio::create_datagram_endpoint(loop, f, any_port);
+    auto t_p = co_await asyncio::create_datagram_endpoint(loop, f, any_port);
+    [[maybe_unused]] auto& t = t_p.first;
+    [[maybe_unused]] auto& p = t_p.second;
     int port = t.get_extra_info<Address>("sockname")->port;
     // socat sends one datagram and prints the reply (-t: how long it waits for it).
     std::string cmd =
@@ -674,16 +706,22 @@ TEST(SockDatagram, RecvfromSendto) {
     asyncio::Task<std::pair<std::string, Address>> rt = loop.create_task(recv());
     co_await asyncio::sleep(0);
     EXPECT_EQ(co_await asyncio::sock_sendto(loop, a, "hello", ba), 5u);
-    auto [data, from] = co_await rt;
+    auto data_from = co_await rt;
+    [[maybe_unused]] auto& data = data_from.first;
+    [[maybe_unused]] auto& from = data_from.second;
     EXPECT_EQ(data, "hello");
     EXPECT_EQ(from, aa);
     EXPECT_EQ(co_await asyncio::sock_sendto(loop, b, "", aa), 0u);  // empty datagram
     char buf[16];
-    auto [n, from2] = co_await asyncio::sock_recvfrom_into(loop, a, std::span<char>(buf), 0);
+    auto n_from2 = co_await asyncio::sock_recvfrom_into(loop, a, std::span<char>(buf), 0);
+    [[maybe_unused]] auto& n = n_from2.first;
+    [[maybe_unused]] auto& from2 = n_from2.second;
     EXPECT_EQ(n, 0u);
     EXPECT_EQ(from2, ba);
     co_await asyncio::sock_sendto(loop, a, "truncated datagram", ba);
-    auto [n2, from3] = co_await asyncio::sock_recvfrom_into(loop, b, std::span<char>(buf), 4);
+    auto n2_from3 = co_await asyncio::sock_recvfrom_into(loop, b, std::span<char>(buf), 4);
+    [[maybe_unused]] auto& n2 = n2_from3.first;
+    [[maybe_unused]] auto& from3 = n2_from3.second;
     EXPECT_EQ(std::string(buf, n2), "trun");  // the rest of the datagram is lost
     try {
       std::span<char> whole(buf);
@@ -708,7 +746,9 @@ TEST(SockDatagram, RecvfromSendto) {
     ct.cancel();
     EXPECT_THROW(co_await ct, asyncio::CancelledError);
     co_await asyncio::sock_sendto(loop, a, "again", ba);
-    auto [d3, f3] = co_await asyncio::sock_recvfrom(loop, b, 100);
+    auto d3_f3 = co_await asyncio::sock_recvfrom(loop, b, 100);
+    [[maybe_unused]] auto& d3 = d3_f3.first;
+    [[maybe_unused]] auto& f3 = d3_f3.second;
     EXPECT_EQ(d3, "again");
   }());
 }

@@ -90,13 +90,17 @@ Coro<void> amain() {
   auto sf = [&] { return EchoServer{&slog, {}}; };
   // Arguments named first: GCC 12 mishandles class temporaries in a co_await expression.
   std::optional<Address> none, any_port = Address{"127.0.0.1", 0};
-  auto [st, sp] = co_await asyncio::create_datagram_endpoint(loop, sf, any_port);
+  auto st_sp = co_await asyncio::create_datagram_endpoint(loop, sf, any_port);
+  [[maybe_unused]] auto& st = st_sp.first;
+  [[maybe_unused]] auto& sp = st_sp.second;
   server_addr = *st.get_extra_info<Address>("sockname");
   std::string peer = st.get_extra_info<Address>("peername") ? "set" : "None";
   say("server: peername=", peer, ", made before return: ['", slog.at(0), "']");
   auto cf = [&] { return Client{&clog, {}}; };
   std::optional<Address> to_server = server_addr;
-  auto [ct, cp] = co_await asyncio::create_datagram_endpoint(loop, cf, none, to_server);
+  auto ct_cp = co_await asyncio::create_datagram_endpoint(loop, cf, none, to_server);
+  [[maybe_unused]] auto& ct = ct_cp.first;
+  [[maybe_unused]] auto& cp = ct_cp.second;
   client_addr = *ct.get_extra_info<Address>("sockname");
   say("client: connected to server: ",
       twin::py_bool(ct.get_extra_info<Address>("peername") == server_addr));
@@ -123,7 +127,9 @@ Coro<void> amain() {
     closed = s.getsockname();
   }
   auto ef = [&] { return Client{&elog, {}}; };
-  auto [et, ep] = co_await asyncio::create_datagram_endpoint(loop, ef, none, closed);
+  auto et_ep = co_await asyncio::create_datagram_endpoint(loop, ef, none, closed);
+  [[maybe_unused]] auto& et = et_ep.first;
+  [[maybe_unused]] auto& ep = et_ep.second;
   ep->waiter = loop.create_future<void>();
   et.sendto("anyone?");
   Future<void> ew = ep->waiter;

@@ -144,8 +144,10 @@ Coro<void> amain() {
   int port = server.sockets()[0].getsockname().port;
   say("serving: ", twin::py_bool(server.is_serving()));
   auto client_factory = [&] { return Client{&client_log, client_done, {}, {}, {}}; };
-  auto [transport, protocol] =
+  auto transport_protocol =
       co_await asyncio::create_connection(loop, client_factory, "127.0.0.1", port);
+  [[maybe_unused]] auto& transport = transport_protocol.first;
+  [[maybe_unused]] auto& protocol = transport_protocol.second;
   std::string names;
   for (const Entry& e : client_log) names += (names.empty() ? "'" : ", '") + e.name + "'";
   say("create_connection returned after: [", names, "]");
