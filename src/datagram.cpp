@@ -44,7 +44,7 @@ void dgram_finalize(DgramTransport* t) {
     try {
       t->ops->detach(t->protocol);
     } catch (...) {
-      report_callback_exception(t->loop, std::current_exception(), "protocol destructor");
+      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(), "protocol destructor");
     }
   }
   t->waiter = Future<void>();
@@ -56,7 +56,7 @@ void dgram_call_connection_lost(DgramTransport* t, std::exception_ptr e) {
   try {
     t->ops->connection_lost(t->protocol, std::move(e));
   } catch (...) {
-    report_callback_exception(t->loop, std::current_exception(),
+    report_callback_exception(&detail::core_of(*t->loop), std::current_exception(),
                               "_SelectorTransport._call_connection_lost()");
   }
   dgram_finalize(t);
@@ -78,7 +78,7 @@ void dgram_schedule_lost(DgramTransport* t, std::exception_ptr e) {
     return;
   }
   t->lost_exc = std::move(e);
-  t->loop->push_ready(&dgram_lost_item, t, nullptr);
+  detail::core_of(*t->loop).push_ready(&dgram_lost_item, t, nullptr);
 }
 
 void dgram_fatal_error(DgramTransport* t, std::exception_ptr e, const char* msg) {
@@ -95,7 +95,7 @@ void dgram_on_loop_close(CloseHook* h) {
 
 // What datagram_received / error_received throw escapes CPython's `_read_ready` handle.
 void report(DgramTransport* t, const char* what) {
-  report_callback_exception(t->loop, std::current_exception(), what);
+  report_callback_exception(&detail::core_of(*t->loop), std::current_exception(), what);
 }
 
 void error_received(DgramTransport* t, std::exception_ptr e) {
@@ -220,7 +220,7 @@ void dgram_waiter_item(void* a, void*, Op op) {
 
 void dgram_queue(DgramTransport* t, void (*fn)(void*, void*, Op)) {
   dgram_add_ref(t);
-  t->loop->push_ready(fn, t, nullptr);
+  detail::core_of(*t->loop).push_ready(fn, t, nullptr);
 }
 
 }  // namespace

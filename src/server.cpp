@@ -222,7 +222,7 @@ void accept2_item(void* a, void* b, Op op) {
 void start_client(ServerState* s, Socket sock) {
   if (s->factory.deferred) {
     s->refs++;
-    s->loop->push_ready(&accept2_item, s,
+    detail::core_of(*s->loop).push_ready(&accept2_item, s,
                         reinterpret_cast<void*>(static_cast<std::intptr_t>(sock.detach())));
     return;
   }

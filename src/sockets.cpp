@@ -492,8 +492,7 @@ Coro<std::size_t> sock_sendto(EventLoop&, Socket& sock, std::string data, Addres
   int fd = detail::nonblocking_fd(sock);
   if ((sock.family() == AF_INET || sock.family() == AF_INET6) &&
       !detail::ipaddr_info(address.host, address.port, sock.family(), SOCK_DGRAM)) {
-    if (address.port < 0 || address.port > 65535)
-      detail::throw_overflow("sendto(): port must be 0-65535.");
+    detail::check_port(address.port, "sendto");
     address = co_await detail::resolve_for(sock, address);
   }
   detail::SockAddr to;

@@ -70,7 +70,7 @@ void transport_finalize(SocketTransport* t) {
     try {
       t->ops->detach(t->protocol);
     } catch (...) {
-      report_callback_exception(t->loop, std::current_exception(), "protocol destructor");
+      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(), "protocol destructor");
     }
   }
   t->waiter = Future<void>();
@@ -84,7 +84,7 @@ void call_connection_lost(SocketTransport* t, std::exception_ptr e) {
   try {
     t->ops->connection_lost(t->protocol, std::move(e));
   } catch (...) {
-    report_callback_exception(t->loop, std::current_exception(),
+    report_callback_exception(&detail::core_of(*t->loop), std::current_exception(),
                               "_SelectorTransport._call_connection_lost()");
   }
   transport_finalize(t);
@@ -212,7 +212,7 @@ void connection_made_item(void* a, void*, Op op) {
     try {
       t->ops->connection_made(t->protocol, t);
     } catch (...) {
-      report_callback_exception(t->loop, std::current_exception(), "Protocol.connection_made()");
+      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(), "Protocol.connection_made()");
     }
   }
   transport_release(t);
@@ -225,7 +225,7 @@ void start_reading_item(void* a, void*, Op op) {
     try {
       t->loop->watch_fd(t->fd, false, &t->read_watch);
     } catch (...) {
-      report_callback_exception(t->loop, std::current_exception(),
+      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(),
                                 "_SelectorTransport._add_reader()");
     }
   }
@@ -242,7 +242,7 @@ void waiter_item(void* a, void*, Op op) {
 
 void queue(SocketTransport* t, void (*fn)(void*, void*, Op)) {
   transport_add_ref(t);
-  t->loop->push_ready(fn, t, nullptr);
+  detail::core_of(*t->loop).push_ready(fn, t, nullptr);
 }
 
 }  // namespace
