@@ -368,6 +368,9 @@ TEST(Transport, WritelinesAndWriteEof) {
     EXPECT_TRUE(co_await until([&] { return flog.size() == 2; }));
     EXPECT_EQ(flog, (std::vector<std::string>{"eof", "lost:None"}));
     t.close();
+    // connection_lost runs on a later iteration; `log` must outlive it.
+    EXPECT_TRUE(co_await until([&] { return !log.empty(); }));
+    EXPECT_EQ(log, std::vector<std::string>{"lost:None"});
     server.close();
     co_await server.wait_closed();
   }());
