@@ -88,6 +88,9 @@ void call_connection_lost(SocketTransport* t, std::exception_ptr e) {
                               "_SelectorTransport._call_connection_lost()");
   }
   transport_finalize(t);
+  if (t->empty_waiter.valid() && !t->empty_waiter.done())
+    t->empty_waiter.set_exception(std::make_exception_ptr(
+        ConnectionError("Connection is closed by peer")));
   transport_release(t);
 }
 
@@ -188,6 +191,8 @@ void write_ready(IoWatcher* w) {
     int err = errno;
     t->loop->unwatch_fd(t->fd, true);
     t->write_buffer.clear();
+    if (t->empty_waiter.valid() && !t->empty_waiter.done())
+      t->empty_waiter.set_exception(make_os_error(err));
     fatal_error(t, make_os_error(err), "Fatal write error on socket transport");
     return;
   }
@@ -195,6 +200,7 @@ void write_ready(IoWatcher* w) {
   maybe_resume_protocol(t);
   if (t->write_buffer.empty()) {
     t->loop->unwatch_fd(t->fd, true);
+    if (t->empty_waiter.valid() && !t->empty_waiter.done()) t->empty_waiter.set_result();
     if (t->closing) {
       call_connection_lost(t, nullptr);
     } else if (t->eof_requested) {
@@ -291,6 +297,7 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
 
 void transport_write(SocketTransport* t, std::string_view data) {
   if (t->eof_requested) throw RuntimeError("Cannot call write() after write_eof()");
+  if (t->empty_waiter.valid()) throw RuntimeError("unable to write; sendfile is in progress");
   if (data.empty()) return;
   if (t->lost) {
     t->lost++;  // CPython logs "socket.send() raised exception." from the 5th on
@@ -315,6 +322,8 @@ void transport_write(SocketTransport* t, std::string_view data) {
 
 void transport_writelines(SocketTransport* t, const std::string_view* pieces, std::size_t n) {
   if (t->eof_requested) throw RuntimeError("Cannot call writelines() after write_eof()");
+  if (t->empty_waiter.valid())
+    throw RuntimeError("unable to writelines; sendfile is in progress");
   if (n == 0) return;
   if (t->lost) return;  // CPython buffers them, never to be sent
   const bool was_empty = t->write_buffer.empty();

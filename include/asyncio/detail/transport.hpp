@@ -199,6 +199,10 @@ struct SocketTransport : ListHook<ServerClientTag> {
   /// CPython `waiter` of `_SelectorSocketTransport(...)`: completed (unless cancelled) one
   /// callback after `connection_made`; what create_connection awaits. Empty otherwise.
   Future<void> waiter;
+  /// CPython `_empty_waiter`: set by `loop.sendfile` (sendfile.hpp) for its native path;
+  /// completed when the write buffer is empty, failed on a write error or the loss of the
+  /// connection. While it is set, write() / writelines() are refused.
+  Future<void> empty_waiter;
 
   SocketTransport() = default;
   SocketTransport(const SocketTransport&) = delete;
