@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -661,6 +662,40 @@ TEST(Unix, SocatInterop) {
     w.close();
     EXPECT_EQ(co_await bg, 0);
   }(path, dir.path));
+}
+
+TEST(Protocols, CreateServerReusePortTwoServersShareAPort) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    std::vector<std::string> alog, blog;
+    auto af = [&] { return Recorder{&alog, {}, true, false, {}, nullptr}; };
+    auto bf = [&] { return Recorder{&blog, {}, true, false, {}, nullptr}; };
+    asyncio::ServerOptions o{.reuse_port = true};
+    Server a = co_await asyncio::create_server(loop, af, std::string("127.0.0.1"), 0, o);
+    const int port = port_of(a);
+    Server b = co_await asyncio::create_server(loop, bf, std::string("127.0.0.1"), port, o);
+    EXPECT_EQ(port_of(b), port);
+    for (int i = 0; i < 8; ++i) {
+      std::vector<std::string> clog;
+      Future<void> clost = loop.create_future<void>();
+      auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
+      auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port);
+      Transport t = t_p.first;
+      t.write("ping");
+      t.write_eof();
+      co_await clost;
+      EXPECT_EQ(clog, (std::vector<std::string>{"made", "data:ping", "eof", "lost:None"}));
+    }
+    // Each connection was made on one of the two servers.
+    auto made = [](const std::vector<std::string>& log) {
+      return std::count(log.begin(), log.end(), std::string("made"));
+    };
+    EXPECT_EQ(made(alog) + made(blog), 8);
+    a.close();
+    b.close();
+    co_await a.wait_closed();
+    co_await b.wait_closed();
+  }());
 }
 
 }  // namespace
