@@ -17,6 +17,7 @@
 #include "asyncio/shield.hpp"        // IWYU pragma: export
 #include "asyncio/sleep.hpp"         // IWYU pragma: export
 #include "asyncio/sockets.hpp"       // IWYU pragma: export
+#include "asyncio/staggered.hpp"     // IWYU pragma: export
 #include "asyncio/streams.hpp"       // IWYU pragma: export
 #include "asyncio/task.hpp"          // IWYU pragma: export
 #include "asyncio/task_group.hpp"    // IWYU pragma: export
