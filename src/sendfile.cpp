@@ -64,10 +64,26 @@ Coro<std::size_t> read_block(EventLoop& loop, int file, std::shared_ptr<char[]> 
   co_return static_cast<std::size_t>(r);
 }
 
+// Waits until `fd` is writable: on a bare socket, a plain wait; on a transport `t`, through
+// its empty waiter and write watcher, so that the loss of the connection (close(),
+// abort()) ends the wait with ConnectionError("Connection is closed by peer").
+Coro<void> wait_writable(int fd, detail::SocketTransport* t) {
+  if (!t) {
+    co_await detail::FdWaitAwaiter(fd, true);
+    co_return;
+  }
+  if (t->fd < 0 || t->lost) throw ConnectionError("Connection is closed by peer");
+  Future<void> writable = t->loop->create_future<void>();
+  t->empty_waiter = writable;
+  t->loop->watch_fd(t->fd, true, &t->write_watch);
+  co_await writable;
+}
+
 // CPython `unix_events._sock_sendfile_native` + `_impl`: sendfile(2) at explicit offsets,
 // waiting for the socket to be writable after each chunk (CPython's add_writer).
 Coro<std::size_t> sendfile_native(int fd, int file, std::int64_t offset,
-                                  std::optional<std::int64_t> count) {
+                                  std::optional<std::int64_t> count,
+                                  detail::SocketTransport* t = nullptr) {
   struct stat st {};
   if (::fstat(file, &st) < 0) throw SendfileNotAvailableError("not a regular file");
   std::int64_t blocksize = count ? *count : static_cast<std::int64_t>(st.st_size);
@@ -89,7 +105,7 @@ Coro<std::size_t> sendfile_native(int fd, int file, std::int64_t offset,
       if (sent < 0) {
         int err = errno;
         if (would_block(err)) {
-          if (err != EINTR) co_await detail::FdWaitAwaiter(fd, true);
+          if (err != EINTR) co_await wait_writable(fd, t);
           continue;
         }
         // Mostly: `file` is not a mmap-able file; the caller falls back on send().
@@ -99,7 +115,7 @@ Coro<std::size_t> sendfile_native(int fd, int file, std::int64_t offset,
       if (sent == 0) break;  // EOF
       offset += sent;
       total += sent;
-      co_await detail::FdWaitAwaiter(fd, true);
+      co_await wait_writable(fd, t);
     }
   } catch (...) {
     failed = std::current_exception();
@@ -278,11 +294,12 @@ Coro<std::size_t> transport_sendfile_native(Transport transport, int file, std::
     Future<void> empty = t->empty_waiter;
     co_await empty;
     check_params(t->type, offset, count);  // sock_sendfile(transp._sock, ...)
-    sent = co_await sendfile_native(t->fd, file, offset, count);
+    sent = co_await sendfile_native(t->fd, file, offset, count, t);
   } catch (...) {
     failed = std::current_exception();
   }
   t->empty_waiter = Future<void>();  // `_reset_empty_waiter()`
+  if (t->fd >= 0 && !t->lost && t->write_buffer.empty()) t->loop->unwatch_fd(t->fd, true);
   if (resume_reading) detail::transport_resume_reading(t);
   if (failed) std::rethrow_exception(failed);
   co_return sent;

@@ -184,7 +184,12 @@ void read_ready(IoWatcher* w) {
 // CPython `_write_ready` (`_write_send`).
 void write_ready(IoWatcher* w) {
   SocketTransport* t = static_cast<SocketTransport::Watch*>(w)->t;
-  if (t->lost || t->write_buffer.empty()) return;
+  if (t->lost) return;
+  if (t->write_buffer.empty()) {  // only a native sendfile waits so (src/sendfile.cpp)
+    t->loop->unwatch_fd(t->fd, true);
+    if (t->empty_waiter.valid() && !t->empty_waiter.done()) t->empty_waiter.set_result();
+    return;
+  }
   ssize_t n = ::send(t->fd, t->write_buffer.data(), t->write_buffer.size(), MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;

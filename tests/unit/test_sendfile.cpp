@@ -266,4 +266,34 @@ TEST(Sendfile, SockSendfileNativeFallbackAndErrors) {
   }());
 }
 
+// Server side that never reads: the client's socket buffer fills up.
+struct Stalled {
+  void connection_made(Transport t) { t.pause_reading(); }
+};
+
+TEST(Sendfile, AbortDuringNativeSendfileRaisesConnectionError) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sf = [] { return Stalled{}; };
+    Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
+    std::string log;
+    auto cf = [&log] { return Client{&log}; };
+    auto tp = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server));
+    Transport t = tp.first;
+    TempFile f(digits(32 * 1024 * 1024));
+    auto task = loop.create_task(asyncio::sendfile(loop, t, f.fd));
+    // Until the socket buffers are full and the sendfile waits (bounded).
+    for (int i = 0; i < 1000 && !task.done(); ++i) co_await asyncio::sleep(0);
+    EXPECT_FALSE(task.done());
+    t.abort();
+    std::string msg = co_await error_of<asyncio::ConnectionError>(std::move(task));
+    EXPECT_EQ(msg, "Connection is closed by peer");
+    EXPECT_GT(f.tell(), 0);  // the position is after what was sent
+    EXPECT_EQ(log, "lost;");
+    server.close();
+    server.abort_clients();
+    co_await server.wait_closed();
+  }());
+}
+
 }  // namespace

@@ -201,7 +201,10 @@ struct SocketTransport : ListHook<ServerClientTag> {
   Future<void> waiter;
   /// CPython `_empty_waiter`: set by `loop.sendfile` (sendfile.hpp) for its native path;
   /// completed when the write buffer is empty, failed on a write error or the loss of the
-  /// connection. While it is set, write() / writelines() are refused.
+  /// connection. While it is set, write() / writelines() are refused. During the
+  /// sendfile(2) calls it is also what waits for the socket to be writable (the write
+  /// watcher registered with an empty buffer completes it), so losing the connection
+  /// wakes the sender with ConnectionError.
   Future<void> empty_waiter;
 
   SocketTransport() = default;
