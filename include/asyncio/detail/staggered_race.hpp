@@ -87,7 +87,11 @@ auto staggered_race(std::vector<F> coro_fns, std::optional<Delay> delay)
   } catch (...) {
     failed = std::current_exception();
   }
-  for (Task<void>& t : s->tasks) t.cancel();  // CPython's `finally`
+  // CPython's `finally`. The handles leave the state: a task's frame holds the state, so
+  // keeping them there would be a reference cycle.
+  std::vector<Task<void>> tasks = std::move(s->tasks);
+  s->tasks.clear();
+  for (Task<void>& t : tasks) t.cancel();
   if (failed) std::rethrow_exception(failed);
   co_return std::move(s->result);
 }
