@@ -7,7 +7,14 @@ same load generator in one run:
   * uvloop             the same .py on Debian's /usr/bin/python3 with python3-uvloop
   * Boost.Asio         bench/w7/echo_asio.cpp (C++20 coroutines, one thread)
 
-Each server runs a read / write / drain loop per connection; the load generator
+and, with --layer protocols or both (the default), the protocol layer:
+
+  * asyncio-cpp        bench/w7/echo_protocol.cpp (create_server, data_received writes back)
+  * CPython 3.13       bench/w7/echo_protocol.py (loop.create_server, asyncio.Protocol)
+  * uvloop             the same .py on Debian's python3
+
+Each stream server runs a read / write / drain loop per connection, each protocol server
+writes back in data_received; the load generator
 (bench/w7/loadgen.cpp, plain epoll) opens CLIENTS connections, each sending a SIZE-byte
 message and waiting for its echo before the next, for TOTAL echoes or SECONDS. Every
 server is measured RUNS times, the order rotating between runs; the table shows medians
@@ -74,15 +81,34 @@ def build():
     gen = ["-G", "Ninja"] if shutil.which("ninja") else []
     subprocess.run(["cmake", "-S", str(ROOT), "-B", str(BUILD), *gen,
                     "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_TESTING=OFF",
-                    "-DASYNCIO_BUILD_EXAMPLES=OFF", "-DASYNCIO_BUILD_BENCH=ON"],
+                    "-DASYNCIO_BUILD_EXAMPLES=OFF", "-DASYNCIO_BUILD_BENCH=ON",
+                    *(["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"] if shutil.which("ccache") else [])],
                    check=True, stdout=subprocess.DEVNULL)
-    targets = ["bench_w7_loadgen", "bench_w7_echo"]
+    targets = ["bench_w7_loadgen", "bench_w7_echo", "bench_w7_echo_protocol"]
     have_asio = subprocess.run(["cmake", "--build", str(BUILD), "--target", "help"],
                                capture_output=True, text=True).stdout
     if "bench_w7_asio" in have_asio:
         targets.append("bench_w7_asio")
     subprocess.run(["cmake", "--build", str(BUILD), "--parallel", "2", "--target", *targets],
                    check=True, stdout=subprocess.DEVNULL)
+
+
+def protocol_servers():
+    """The protocol layer: ours first (the reference of the ratios), then the peers."""
+    return [("asyncio-cpp protocols (ours)", [str(BUILD / "bench" / "bench_w7_echo_protocol")]),
+            ("CPython 3.13 asyncio.Protocol", [*python313(), str(W7 / "echo_protocol.py")]),
+            ("uvloop 0.17 Protocol (Debian python3)",
+             ["/usr/bin/python3", str(W7 / "echo_protocol.py"), "--uvloop"])]
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def servers():
@@ -146,6 +172,9 @@ def main():
     ap.add_argument("--pin", action="store_true",
                     help="pin the server to CPU 0 and the load generator to CPU 1 (on a "
                          "shared machine this mostly measures the other tenants)")
+    ap.add_argument("--layer", choices=["streams", "protocols", "both"], default="both",
+                    help="which servers: the streams ones, the protocol ones, or both "
+                         "(two tables)")
     args = ap.parse_args()
     global PIN
     PIN = args.pin
@@ -156,7 +185,21 @@ def main():
     ensure_packages()
     if not args.no_build:
         build()
-    srvs = servers()
+    layers = []
+    if args.layer in ("streams", "both"):
+        layers.append(("streams", servers()))
+    if args.layer in ("protocols", "both"):
+        layers.append(("protocols", protocol_servers()))
+    ok = True
+    for k, (layer, srvs) in enumerate(layers):
+        if k:
+            print()
+        ok = measure(args, layer, srvs) and ok
+    return 0 if ok else 1
+
+
+def measure(args, layer, srvs):
+    """Runs every server of one layer RUNS times and prints its table; True if ours ran."""
     results = {name: [] for name, _ in srvs}
     errors = {}
     for run in range(args.runs):
@@ -176,12 +219,13 @@ def main():
     ours = results[srvs[0][0]]
     ours_rps = statistics.median(r["req_per_s"] for r in ours) if ours else None
     ours_p99 = statistics.median(r["p99_us"] for r in ours) if ours else None
-    print(f"W7 TCP echo, loopback: {args.clients} clients, {args.size}-byte messages, "
+    print(f"W7 TCP echo ({layer}), loopback: {args.clients} clients, {args.size}-byte messages, "
           f"{args.total} echoes or {args.seconds:g} s per run, median of {args.runs} runs "
           f"(rotating order); "
           + ("server pinned to CPU 0, load generator to CPU 1." if PIN else
              "server and load generator not pinned."))
-    print(f"Machine: {platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}; "
+    print(f"Machine: {platform.node()}, {cpu_model()}, {os.cpu_count()} CPUs, "
+          f"{platform.platform()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print()
     print("| server | req/s | p50 µs | p99 µs | ours ÷ peer (req/s) | peer p99 ÷ ours |")
@@ -197,7 +241,7 @@ def main():
         ratio = f"{ours_rps / rps:.2f}x" if ours_rps else "—"
         lat = f"{p99 / ours_p99:.2f}x" if ours_p99 else "—"
         print(f"| {name} | {rps:,.0f} | {p50:,.0f} | {p99:,.0f} | {ratio} | {lat} |")
-    return 0 if ours else 1
+    return bool(ours)
 
 
 if __name__ == "__main__":

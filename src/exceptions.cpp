@@ -77,6 +77,8 @@ std::string describe_exception(const std::exception_ptr& e) {
     if (x.errnum() != 0)
       return name + "(" + std::to_string(x.errnum()) + ", " + quote(x.strerror()) + ")";
     return name + "(" + quote(x.what()) + ")";
+  } catch (const asyncio::SendfileNotAvailableError& x) {
+    return "SendfileNotAvailableError(" + quote(x.what()) + ")";
   } catch (const asyncio::RuntimeError& x) {
     return "RuntimeError(" + quote(x.what()) + ")";
   } catch (const std::invalid_argument& x) {

@@ -11,12 +11,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "asyncio/detail/socket_io.hpp"
 #include "asyncio/detail/transport.hpp"
+#include "asyncio/staggered.hpp"
 
 namespace asyncio {
 
@@ -199,16 +201,65 @@ Coro<Socket> connect_tcp(EventLoop& loop, std::string host, int port, Connection
                                            opts.family, SOCK_STREAM, opts.flags);
     if (local_infos->empty()) throw OSError("getaddrinfo() returned empty list");
   }
-  std::vector<std::exception_ptr> errors;
-  for (const AddrInfo& ai : infos) {
-    std::optional<Socket> sock;
-    try {
-      sock.emplace(co_await connect_sock(loop, errors, ai, local_infos ? &*local_infos : nullptr));
-    } catch (const OSError&) {
-      continue;
-    }
-    co_return std::move(*sock);
+  co_return co_await connect_infos(loop, std::move(infos), std::move(local_infos), std::move(opts));
+}
+
+std::vector<AddrInfo> interleave_addrinfos(std::vector<AddrInfo> infos, int first_family_count) {
+  std::vector<std::vector<AddrInfo>> by_family;  // in order of first appearance
+  for (AddrInfo& ai : infos) {
+    auto it = std::find_if(by_family.begin(), by_family.end(), [&](const std::vector<AddrInfo>& g) {
+      return g[0].family == ai.family;
+    });
+    if (it == by_family.end())
+      by_family.push_back({std::move(ai)});
+    else
+      it->push_back(std::move(ai));
   }
+  std::vector<AddrInfo> out;
+  std::vector<std::size_t> next(by_family.size(), 0);
+  if (first_family_count > 1 && !by_family.empty()) {
+    std::size_t n = std::min<std::size_t>(first_family_count - 1, by_family[0].size());
+    for (; next[0] < n; ++next[0]) out.push_back(std::move(by_family[0][next[0]]));
+  }
+  for (bool more = true; more;) {  // itertools.zip_longest, Nones dropped
+    more = false;
+    for (std::size_t g = 0; g < by_family.size(); ++g) {
+      if (next[g] < by_family[g].size()) {
+        out.push_back(std::move(by_family[g][next[g]++]));
+        more = true;
+      }
+    }
+  }
+  return out;
+}
+
+Coro<Socket> connect_infos(EventLoop& loop, std::vector<AddrInfo> infos,
+                           std::optional<std::vector<AddrInfo>> local_infos,
+                           ConnectionOptions opts) {
+  int interleave = opts.interleave ? *opts.interleave : (opts.happy_eyeballs_delay ? 1 : 0);
+  if (interleave) infos = interleave_addrinfos(std::move(infos), interleave);
+  std::vector<std::exception_ptr> errors;
+  const std::vector<AddrInfo>* local = local_infos ? &*local_infos : nullptr;
+  if (!opts.happy_eyeballs_delay) {
+    for (const AddrInfo& ai : infos) {
+      std::optional<Socket> sock;
+      try {
+        sock.emplace(co_await connect_sock(loop, errors, ai, local));
+      } catch (const OSError&) {
+        continue;
+      }
+      co_return std::move(*sock);
+    }
+  } else {
+    std::vector<std::function<Coro<Socket>()>> attempts;
+    for (const AddrInfo& ai : infos)
+      attempts.push_back(
+          [&loop, &errors, ai, local] { return connect_sock(loop, errors, ai, local); });
+    auto racing = staggered_race(std::move(attempts), Delay(*opts.happy_eyeballs_delay));
+    StaggeredResult<Socket> r = co_await std::move(racing);
+    if (r.winner_result) co_return std::move(*r.winner_result);
+  }
+  if (errors.empty()) throw OSError("getaddrinfo() returned empty list");
   if (errors.size() == 1) std::rethrow_exception(errors[0]);
   // If they all have the same str(), raise one; else a combined exception.
   std::vector<std::string> msgs;

@@ -392,6 +392,8 @@ Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, in
   ConnectionOptions copts;
   copts.family = opts.family;
   copts.flags = opts.flags;
+  copts.happy_eyeballs_delay = opts.happy_eyeballs_delay;
+  copts.interleave = opts.interleave;
   Socket sock = co_await detail::connect_tcp(loop, std::move(host), port, std::move(copts));
   detail::StreamConn* c = detail::conn_create(loop, std::move(sock), opts.limit, nullptr);
   StreamReader r = detail::StreamsAccess::reader(c);

@@ -88,6 +88,9 @@ void call_connection_lost(SocketTransport* t, std::exception_ptr e) {
                               "_SelectorTransport._call_connection_lost()");
   }
   transport_finalize(t);
+  if (t->empty_waiter.valid() && !t->empty_waiter.done())
+    t->empty_waiter.set_exception(std::make_exception_ptr(
+        ConnectionError("Connection is closed by peer")));
   transport_release(t);
 }
 
@@ -181,13 +184,20 @@ void read_ready(IoWatcher* w) {
 // CPython `_write_ready` (`_write_send`).
 void write_ready(IoWatcher* w) {
   SocketTransport* t = static_cast<SocketTransport::Watch*>(w)->t;
-  if (t->lost || t->write_buffer.empty()) return;
+  if (t->lost) return;
+  if (t->write_buffer.empty()) {  // only a native sendfile waits so (src/sendfile.cpp)
+    t->loop->unwatch_fd(t->fd, true);
+    if (t->empty_waiter.valid() && !t->empty_waiter.done()) t->empty_waiter.set_result();
+    return;
+  }
   ssize_t n = ::send(t->fd, t->write_buffer.data(), t->write_buffer.size(), MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     int err = errno;
     t->loop->unwatch_fd(t->fd, true);
     t->write_buffer.clear();
+    if (t->empty_waiter.valid() && !t->empty_waiter.done())
+      t->empty_waiter.set_exception(make_os_error(err));
     fatal_error(t, make_os_error(err), "Fatal write error on socket transport");
     return;
   }
@@ -195,6 +205,7 @@ void write_ready(IoWatcher* w) {
   maybe_resume_protocol(t);
   if (t->write_buffer.empty()) {
     t->loop->unwatch_fd(t->fd, true);
+    if (t->empty_waiter.valid() && !t->empty_waiter.done()) t->empty_waiter.set_result();
     if (t->closing) {
       call_connection_lost(t, nullptr);
     } else if (t->eof_requested) {
@@ -291,6 +302,7 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
 
 void transport_write(SocketTransport* t, std::string_view data) {
   if (t->eof_requested) throw RuntimeError("Cannot call write() after write_eof()");
+  if (t->empty_waiter.valid()) throw RuntimeError("unable to write; sendfile is in progress");
   if (data.empty()) return;
   if (t->lost) {
     t->lost++;  // CPython logs "socket.send() raised exception." from the 5th on
@@ -315,6 +327,8 @@ void transport_write(SocketTransport* t, std::string_view data) {
 
 void transport_writelines(SocketTransport* t, const std::string_view* pieces, std::size_t n) {
   if (t->eof_requested) throw RuntimeError("Cannot call writelines() after write_eof()");
+  if (t->empty_waiter.valid())
+    throw RuntimeError("unable to writelines; sendfile is in progress");
   if (n == 0) return;
   if (t->lost) return;  // CPython buffers them, never to be sent
   const bool was_empty = t->write_buffer.empty();

@@ -168,6 +168,15 @@ class RuntimeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The sendfile(2) path cannot be used for this socket or file ("not a regular file",
+/// "os.sendfile call failed"); `loop.sendfile` / `sock_sendfile` then fall back to reading
+/// and sending unless `fallback` is false. **Python:**
+/// `asyncio.exceptions.SendfileNotAvailableError` (a RuntimeError).
+class SendfileNotAvailableError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
+};
+
 /// Several errors reported together (TaskGroup). **Python:** `ExceptionGroup`.
 class ExceptionGroup : public std::runtime_error {
  public:

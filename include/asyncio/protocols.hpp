@@ -50,6 +50,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "asyncio/coro.hpp"
 #include "asyncio/detail/protocol_conn.hpp"
@@ -68,6 +69,14 @@ struct ConnectionOptions {
   int flags = 0;   ///< `flags=` for getaddrinfo
   /// `local_addr=(host, port)`: bind there before connecting (a name is resolved).
   std::optional<Address> local_addr;
+  /// `happy_eyeballs_delay=` (RFC 8305): the addresses are tried with `staggered_race`,
+  /// the next one starting this long after the previous (or when it fails). nullopt: one
+  /// after the other.
+  std::optional<double> happy_eyeballs_delay = std::nullopt;
+  /// `interleave=`: reorder the addresses by family (`_interleave_addrinfos`), the first
+  /// family's first `interleave` addresses first; 0 leaves them in resolver order.
+  /// nullopt: 1 when `happy_eyeballs_delay` is set, else 0.
+  std::optional<int> interleave = std::nullopt;
 };
 
 /// Options of `create_datagram_endpoint`. **Python:** its keyword arguments `family=`,
@@ -89,7 +98,7 @@ struct DatagramOptions {
 /// OSError("Multiple exceptions: ..."), OverflowError("connect(): port must be
 /// 0-65535.") (Python's OverflowError), what the factory throws.
 /// **Python:** `transport, protocol = await loop.create_connection(protocol_factory, host,
-/// port, family=, proto=, flags=, local_addr=)`.
+/// port, family=, proto=, flags=, local_addr=, happy_eyeballs_delay=, interleave=)`.
 template <class F>
 Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_connection(
     EventLoop& loop, F protocol_factory, std::string host, int port, ConnectionOptions opts = {});
@@ -145,6 +154,14 @@ Coro<std::pair<DatagramTransport, detail::protocol_ptr_t<F>>> create_datagram_en
 namespace detail {
 /// CPython create_connection up to `_create_connection_transport`: the connected socket.
 Coro<Socket> connect_tcp(EventLoop& loop, std::string host, int port, ConnectionOptions opts);
+/// CPython create_connection's attempts on resolved `infos` (each bound to a `local_infos`
+/// address of its family if given): interleaved by family and raced with happy eyeballs
+/// as `opts` says, else in turn; the first connected socket, or CPython's error.
+Coro<Socket> connect_infos(EventLoop& loop, std::vector<AddrInfo> infos,
+                           std::optional<std::vector<AddrInfo>> local_infos,
+                           ConnectionOptions opts);
+/// CPython `base_events._interleave_addrinfos(addrinfos, first_address_family_count)`.
+std::vector<AddrInfo> interleave_addrinfos(std::vector<AddrInfo> infos, int first_family_count);
 /// CPython create_unix_connection's `sock_connect(sock, path)`.
 Coro<Socket> connect_unix(EventLoop& loop, std::string path);
 /// CPython create_server / create_unix_server, with a type-erased factory (owned).

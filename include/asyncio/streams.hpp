@@ -41,11 +41,13 @@ namespace asyncio {
 inline constexpr std::size_t stream_default_limit = 64 * 1024;
 
 /// Options of `open_connection`. **Python:** its keyword arguments `limit=`, `family=`,
-/// `flags=`.
+/// `flags=`, `happy_eyeballs_delay=`, `interleave=`.
 struct StreamOptions {
   std::size_t limit = stream_default_limit;  ///< `limit=`: line length and buffer limit
   int family = 0;                            ///< `family=` (AF_UNSPEC)
   int flags = 0;                             ///< `flags=` for getaddrinfo
+  std::optional<double> happy_eyeballs_delay = std::nullopt;  ///< `happy_eyeballs_delay=`
+  std::optional<int> interleave = std::nullopt;               ///< `interleave=` (ConnectionOptions)
 };
 /// Options of `start_server` and `create_server` (protocols.hpp, which ignores `limit`).
 /// **Python:** their keyword arguments `limit=`, `family=`, `backlog=`, `reuse_address=`,

@@ -6,10 +6,12 @@
 // CPython 3.13). No real sleeps: every wait is on I/O (socat runs as a child process).
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -661,6 +663,184 @@ TEST(Unix, SocatInterop) {
     w.close();
     EXPECT_EQ(co_await bg, 0);
   }(path, dir.path));
+}
+
+TEST(Protocols, CreateServerReusePortTwoServersShareAPort) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    std::vector<std::string> alog, blog;
+    auto af = [&] { return Recorder{&alog, {}, true, false, {}, nullptr}; };
+    auto bf = [&] { return Recorder{&blog, {}, true, false, {}, nullptr}; };
+    asyncio::ServerOptions o{.reuse_port = true};
+    Server a = co_await asyncio::create_server(loop, af, std::string("127.0.0.1"), 0, o);
+    const int port = port_of(a);
+    Server b = co_await asyncio::create_server(loop, bf, std::string("127.0.0.1"), port, o);
+    EXPECT_EQ(port_of(b), port);
+    for (int i = 0; i < 8; ++i) {
+      std::vector<std::string> clog;
+      Future<void> clost = loop.create_future<void>();
+      auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
+      auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port);
+      Transport t = t_p.first;
+      t.write("ping");
+      t.write_eof();
+      co_await clost;
+      EXPECT_EQ(clog, (std::vector<std::string>{"made", "data:ping", "eof", "lost:None"}));
+    }
+    // Each connection was made on one of the two servers.
+    auto made = [](const std::vector<std::string>& log) {
+      return std::count(log.begin(), log.end(), std::string("made"));
+    };
+    EXPECT_EQ(made(alog) + made(blog), 8);
+    a.close();
+    b.close();
+    co_await a.wait_closed();
+    co_await b.wait_closed();
+  }());
+}
+
+// --- happy eyeballs (create_connection / open_connection happy_eyeballs_delay, interleave) ---
+
+asyncio::AddrInfo tcp_info(const std::string& host, int port, int family = AF_INET) {
+  return asyncio::AddrInfo{family, SOCK_STREAM, IPPROTO_TCP, "", Address{host, port, family}};
+}
+
+// A port where connect() is refused: bound, never listening (kept for the test's life).
+struct ClosedPort {
+  asyncio::Socket sock;
+  int port = 0;
+  explicit ClosedPort(int family = AF_INET) : sock(family, SOCK_STREAM, 0) {
+    sock.bind(Address{family == AF_INET ? "127.0.0.1" : "::1", 0, family});
+    port = sock.getsockname().port;
+  }
+};
+
+std::string hosts_of(const std::vector<asyncio::AddrInfo>& v) {
+  std::string out;
+  for (const auto& ai : v) out += ai.sockaddr.host + ";";
+  return out;
+}
+
+TEST(Protocols, InterleaveAddrinfosAsCPython) {
+  // CPython: _interleave_addrinfos([v6 a, v6 b, v4 c, v4 d, v6 e], n)
+  std::vector<asyncio::AddrInfo> in = {tcp_info("::a", 1, AF_INET6), tcp_info("::b", 1, AF_INET6),
+                                       tcp_info("1.0.0.3", 1), tcp_info("1.0.0.4", 1),
+                                       tcp_info("::e", 1, AF_INET6)};
+  EXPECT_EQ(hosts_of(asyncio::detail::interleave_addrinfos(in, 1)), "::a;1.0.0.3;::b;1.0.0.4;::e;");
+  EXPECT_EQ(hosts_of(asyncio::detail::interleave_addrinfos(in, 2)), "::a;::b;1.0.0.3;::e;1.0.0.4;");
+  EXPECT_EQ(hosts_of(asyncio::detail::interleave_addrinfos(in, 9)), "::a;::b;::e;1.0.0.3;1.0.0.4;");
+}
+
+TEST(Protocols, HappyEyeballsSkipsARefusedAndAStalledAddress) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    std::vector<std::string> slog;
+    auto sf = [&] { return Recorder{&slog, {}, true, false, {}, nullptr}; };
+    Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
+    ClosedPort closed;
+    // A listener whose accept queue is full (backlog 0, one connection pending): the
+    // kernel drops further SYNs, so a connect() there stalls.
+    int full = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t slen = sizeof sin;
+    CO_ASSERT(::bind(full, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
+    CO_ASSERT(::listen(full, 0) == 0);
+    CO_ASSERT(::getsockname(full, reinterpret_cast<sockaddr*>(&sin), &slen) == 0);
+    const int full_port = ntohs(sin.sin_port);
+    std::vector<int> fillers;
+    for (int i = 0; i < 2; ++i) {
+      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      (void)::connect(c, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+      fillers.push_back(c);
+    }
+    // Refused at once, then the stalled one: the third starts after the delay (a real
+    // 50 ms) and wins.
+    std::vector<asyncio::AddrInfo> infos = {tcp_info("127.0.0.1", closed.port),
+                                            tcp_info("127.0.0.1", full_port),
+                                            tcp_info("127.0.0.1", port_of(server))};
+    asyncio::ConnectionOptions opts;
+    opts.happy_eyeballs_delay = 0.05;
+    const double t0 = loop.time();
+    asyncio::Socket sock = co_await asyncio::detail::connect_infos(loop, infos, std::nullopt, opts);
+    EXPECT_EQ(sock.getpeername().port, port_of(server));
+    EXPECT_LT(loop.time() - t0, 5.0);
+    sock.close();
+    // Without the delay, in turn: the refused one, then the listening one.
+    std::vector<asyncio::AddrInfo> two = {tcp_info("127.0.0.1", closed.port),
+                                          tcp_info("127.0.0.1", port_of(server))};
+    asyncio::Socket s2 = co_await asyncio::detail::connect_infos(loop, two, std::nullopt,
+                                                                 asyncio::ConnectionOptions{});
+    EXPECT_EQ(s2.getpeername().port, port_of(server));
+    s2.close();
+    for (int c : fillers) ::close(c);
+    ::close(full);
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
+TEST(Protocols, HappyEyeballsAllFailingGivesCPythonsMultipleExceptions) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    ClosedPort v4(AF_INET), v6(AF_INET6);
+    // Resolver order v4, v4, v6; interleave=1 (the default with a delay) tries v4, v6, v4.
+    std::vector<asyncio::AddrInfo> infos = {tcp_info("127.0.0.1", v4.port),
+                                            tcp_info("127.0.0.1", v4.port),
+                                            tcp_info("::1", v6.port, AF_INET6)};
+    asyncio::ConnectionOptions opts;
+    opts.happy_eyeballs_delay = 0.25;
+    std::string msg;
+    try {
+      co_await asyncio::detail::connect_infos(loop, infos, std::nullopt, opts);
+    } catch (const asyncio::OSError& e) {
+      msg = e.what();
+    }
+    const std::string a =
+        "[Errno 111] Connect call failed ('127.0.0.1', " + std::to_string(v4.port) + ")";
+    const std::string b =
+        "[Errno 111] Connect call failed ('::1', " + std::to_string(v6.port) + ", 0, 0)";
+    EXPECT_EQ(msg, "Multiple exceptions: " + a + ", " + b + ", " + a);
+  }());
+}
+
+TEST(Protocols, HappyEyeballsOnCreateConnectionAndOpenConnection) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    std::vector<std::string> slog, clog;
+    auto sf = [&] { return Recorder{&slog, {}, true, false, {}, nullptr}; };
+    Server server = co_await asyncio::create_server(loop, sf, std::string("127.0.0.1"), 0);
+    Future<void> clost = loop.create_future<void>();
+    auto cf = [&] { return Recorder{&clog, clost, false, false, {}, nullptr}; };
+    asyncio::ConnectionOptions opts;
+    opts.happy_eyeballs_delay = 0.25;
+    auto t_p = co_await asyncio::create_connection(loop, cf, "127.0.0.1", port_of(server), opts);
+    Transport t = t_p.first;
+    t.write("ping");
+    t.write_eof();
+    co_await clost;
+    EXPECT_EQ(clog, (std::vector<std::string>{"made", "data:ping", "eof", "lost:None"}));
+    asyncio::StreamOptions so;
+    so.happy_eyeballs_delay = 0.25;
+    so.interleave = 0;
+    auto rw = co_await asyncio::open_connection("127.0.0.1", port_of(server), so);
+    rw.second.write("pong");
+    rw.second.write_eof();
+    EXPECT_EQ(co_await rw.first.read(), "pong");
+    rw.second.close();
+    ClosedPort closed;
+    std::string msg;
+    try {
+      co_await asyncio::open_connection("127.0.0.1", closed.port, so);
+    } catch (const asyncio::ConnectionRefusedError& e) {
+      msg = e.what();
+    }
+    EXPECT_EQ(msg,
+              "[Errno 111] Connect call failed ('127.0.0.1', " + std::to_string(closed.port) + ")");
+    server.close();
+    co_await server.wait_closed();
+  }());
 }
 
 }  // namespace

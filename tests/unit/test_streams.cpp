@@ -472,6 +472,62 @@ TEST(Streams, CloseClientsEndsTheAttachedConnections) {
   }());
 }
 
+TEST(Streams, AbortClientsResetsTheAttachedConnections) {
+  run([]() -> Coro<void> {
+    Server server = co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0);
+    auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port_of(server));
+    w.write("x\n");
+    EXPECT_EQ(co_await r.readline(), "x\n");
+    server.close();
+    server.abort_clients();
+    co_await server.wait_closed();
+    // The server side was aborted (RST on Linux when it has unread data; else FIN).
+    std::string got = "?";
+    try {
+      got = co_await r.read();
+    } catch (const asyncio::ConnectionResetError&) {
+      got = "reset";
+    }
+    EXPECT_TRUE(got == "" || got == "reset") << got;
+    w.close();
+  }());
+}
+
+TEST(Streams, ReusePortLetsTwoServersShareAPort) {
+  run([]() -> Coro<void> {
+    asyncio::ServerOptions o{.reuse_port = true};
+    Server a = co_await asyncio::start_server(echo, std::string("127.0.0.1"), 0, o);
+    const int port = port_of(a);
+    Server b = co_await asyncio::start_server(echo, std::string("127.0.0.1"), port, o);
+    EXPECT_EQ(port_of(b), port);
+    // Without reuse_port, a third bind fails as CPython's does.
+    try {
+      Server c = co_await asyncio::start_server(echo, std::string("127.0.0.1"), port);
+      ADD_FAILURE() << "bound without reuse_port";
+    } catch (const asyncio::OSError& e) {
+      EXPECT_EQ(e.errnum(), EADDRINUSE);
+    }
+    // Every connection is served by one of them, whichever the kernel picks.
+    for (int i = 0; i < 8; ++i) {
+      auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port);
+      w.write("n" + std::to_string(i) + "\n");
+      EXPECT_EQ(co_await r.readline(), "n" + std::to_string(i) + "\n");
+      w.close();
+      co_await w.wait_closed();
+    }
+    // Closing one leaves the port served by the other.
+    a.close();
+    co_await a.wait_closed();
+    auto [r, w] = co_await asyncio::open_connection("127.0.0.1", port);
+    w.write("still\n");
+    EXPECT_EQ(co_await r.readline(), "still\n");
+    w.close();
+    co_await w.wait_closed();
+    b.close();
+    co_await b.wait_closed();
+  }());
+}
+
 TEST(Streams, ServeForeverRunsOnceUntilCancelled) {
   run([]() -> Coro<void> {
     Server server =

@@ -199,6 +199,13 @@ struct SocketTransport : ListHook<ServerClientTag> {
   /// CPython `waiter` of `_SelectorSocketTransport(...)`: completed (unless cancelled) one
   /// callback after `connection_made`; what create_connection awaits. Empty otherwise.
   Future<void> waiter;
+  /// CPython `_empty_waiter`: set by `loop.sendfile` (sendfile.hpp) for its native path;
+  /// completed when the write buffer is empty, failed on a write error or the loss of the
+  /// connection. While it is set, write() / writelines() are refused. During the
+  /// sendfile(2) calls it is also what waits for the socket to be writable (the write
+  /// watcher registered with an empty buffer completes it), so losing the connection
+  /// wakes the sender with ConnectionError.
+  Future<void> empty_waiter;
 
   SocketTransport() = default;
   SocketTransport(const SocketTransport&) = delete;
