@@ -10,9 +10,12 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "asyncio/asyncio.hpp"
 #include "asyncio/detail/tls_engine.hpp"
 #include "asyncio/exceptions.hpp"
+#include "asyncio/protocols.hpp"
 #include "asyncio/ssl.hpp"
 
 namespace {
@@ -322,6 +325,262 @@ TEST(TlsEngine, PlaintextPeerIsSSLError) {
   } catch (const asyncio::SSLError& e) {
     EXPECT_STREQ(e.what(), "[SSL: HTTP_REQUEST] http request");
   }
+}
+
+// --- TLS transports on loopback sockets ---------------------------------------------------
+
+using asyncio::Coro;
+using asyncio::EventLoop;
+using asyncio::Future;
+using asyncio::Server;
+using asyncio::Transport;
+
+void run(Coro<void> main) { asyncio::run(std::move(main)); }
+int port_of(const Server& s) { return s.sockets().at(0).getsockname().port; }
+
+std::string what(const std::exception_ptr& e) {
+  if (!e) return "None";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "?";
+  }
+}
+
+// Records its callbacks ("made", "data:<bytes>", "eof", "lost:<exc>"); echoes if asked.
+struct Recorder {
+  std::vector<std::string>* log;
+  Future<void> lost;
+  bool echo = false;
+  Transport transport;
+
+  void connection_made(Transport t) {
+    transport = t;
+    log->push_back("made");
+  }
+  void data_received(std::string_view data) {
+    if (!log->empty() && log->back().rfind("data:", 0) == 0)
+      log->back() += data;
+    else
+      log->push_back("data:" + std::string(data));
+    if (echo) transport.write(data);
+  }
+  bool eof_received() {
+    log->push_back("eof");
+    return false;
+  }
+  void connection_lost(std::exception_ptr exc) {
+    log->push_back("lost:" + what(exc));
+    if (lost.valid() && !lost.done()) lost.set_result();
+  }
+};
+
+template <class P>
+Coro<bool> until(P pred, int max_iterations = 100000) {
+  for (int i = 0; i < max_iterations; ++i) {
+    if (pred()) co_return true;
+    co_await asyncio::sleep(0);
+  }
+  co_return pred();
+}
+
+asyncio::SSLContext client_context() {
+  return asyncio::create_default_context(asyncio::Purpose::SERVER_AUTH, certs().ca());
+}
+
+TEST(TlsTransport, ProtocolEchoAndCloseNotify) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sctx = server_context(certs().leaf());
+    auto cctx = client_context();
+    std::vector<std::string> slog, clog;
+    Future<void> slost = loop.create_future<void>(), clost = loop.create_future<void>();
+    asyncio::ServerOptions so;
+    so.ssl = &sctx;
+    Server server = co_await asyncio::create_server(
+        loop,
+        [&] {
+          return Recorder{&slog, slost, true, {}};
+        },
+        std::string("127.0.0.1"), 0, so);
+    asyncio::ConnectionOptions co;
+    co.ssl = &cctx;
+    co.server_hostname = "localhost";
+    auto t_p = co_await asyncio::create_connection(
+        loop,
+        [&] {
+          return Recorder{&clog, clost, false, {}};
+        },
+        "127.0.0.1", port_of(server), co);
+    Transport t = t_p.first;
+    // The handshake is over when create_connection returns.
+    EXPECT_EQ(clog, std::vector<std::string>{"made"});
+    t.write("ping");
+    t.write(std::string(100000, 'x'));
+    const std::string want = "data:ping" + std::string(100000, 'x');
+    EXPECT_TRUE(co_await until([&] { return clog.size() == 2 && clog[1] == want; }));
+    t.close();  // close_notify: the server reads a clean EOF
+    co_await slost;
+    co_await clost;
+    EXPECT_EQ(slog.front(), "made");
+    EXPECT_EQ(slog.size(), 4u);
+    EXPECT_EQ(slog[2], "eof");
+    EXPECT_EQ(slog[3], "lost:None");
+    EXPECT_EQ(clog.back(), "lost:None");
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
+TEST(TlsTransport, AbortIsAnErrorForThePeer) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sctx = server_context(certs().leaf());
+    auto cctx = client_context();
+    std::vector<std::string> slog, clog;
+    Future<void> slost = loop.create_future<void>(), clost = loop.create_future<void>();
+    asyncio::ServerOptions so;
+    so.ssl = &sctx;
+    Server server = co_await asyncio::create_server(
+        loop,
+        [&] {
+          return Recorder{&slog, slost, true, {}};
+        },
+        std::string("127.0.0.1"), 0, so);
+    asyncio::ConnectionOptions co;
+    co.ssl = &cctx;
+    auto t_p = co_await asyncio::create_connection(
+        loop,
+        [&] {
+          return Recorder{&clog, clost, false, {}};
+        },
+        "localhost", port_of(server), co);
+    t_p.first.write("a");
+    EXPECT_TRUE(co_await until([&] { return clog.size() == 2; }));
+    t_p.first.abort();
+    co_await slost;
+    co_await clost;
+    EXPECT_EQ(slog.back(),
+              "lost:[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol");
+    EXPECT_EQ(clog.back(), "lost:None");
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
+TEST(TlsTransport, WrongHostnameFailsCreateConnection) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    std::vector<std::string> handler;
+    loop.set_exception_handler(
+        [&](EventLoop&, const asyncio::ExceptionContext& c) { handler.push_back(c.message); });
+    auto sctx = server_context(certs().leaf());
+    auto cctx = client_context();
+    std::vector<std::string> slog, clog;
+    asyncio::ServerOptions so;
+    so.ssl = &sctx;
+    Server server = co_await asyncio::create_server(
+        loop,
+        [&] {
+          return Recorder{&slog, {}, false, {}};
+        },
+        std::string("127.0.0.1"), 0, so);
+    asyncio::ConnectionOptions co;
+    co.ssl = &cctx;
+    co.server_hostname = "wrong.example";
+    std::string err;
+    try {
+      co_await asyncio::create_connection(
+          loop,
+          [&] {
+            return Recorder{&clog, {}, false, {}};
+          },
+          "127.0.0.1", port_of(server), co);
+    } catch (const asyncio::SSLCertVerificationError& e) {
+      err = e.what();
+    }
+    EXPECT_EQ(err,
+              "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, "
+              "certificate is not valid for 'wrong.example'.");
+    EXPECT_TRUE(clog.empty());  // the protocol never hears of a failed connection
+    for (int i = 0; i < 20; ++i) co_await asyncio::sleep(0);
+    EXPECT_TRUE(slog.empty());
+    EXPECT_TRUE(handler.empty());  // an SSLError is an OSError: not reported (CPython)
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
+struct Silent {};  // a plain TCP protocol that never answers
+
+TEST(TlsTransport, HandshakeTimeout) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    Server server = co_await asyncio::create_server(
+        loop, [] { return Silent{}; }, std::string("127.0.0.1"), 0);
+    auto cctx = client_context();
+    asyncio::ConnectionOptions co;
+    co.ssl = &cctx;
+    co.server_hostname = "localhost";
+    co.ssl_handshake_timeout = 0.2;
+    std::string err;
+    try {
+      co_await asyncio::create_connection(
+          loop, [] { return Silent{}; }, "127.0.0.1", port_of(server), co);
+    } catch (const asyncio::ConnectionAbortedError& e) {
+      err = e.what();
+    }
+    EXPECT_EQ(err, "SSL handshake is taking longer than 0.2 seconds: aborting the connection");
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
+TEST(TlsTransport, CancelDuringHandshake) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    Server server = co_await asyncio::create_server(
+        loop, [] { return Silent{}; }, std::string("127.0.0.1"), 0);
+    auto cctx = client_context();
+    asyncio::ConnectionOptions co;
+    co.ssl = &cctx;
+    co.server_hostname = "localhost";
+    bool timed_out = false;
+    try {
+      co_await asyncio::wait_for(
+          asyncio::create_connection(
+              loop, [] { return Silent{}; }, "127.0.0.1", port_of(server), co),
+          0.1);
+    } catch (const asyncio::TimeoutError&) {
+      timed_out = true;
+    }
+    EXPECT_TRUE(timed_out);
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
+TEST(TlsTransport, ServerHostnameWithoutSsl) {
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    asyncio::ConnectionOptions co;
+    co.server_hostname = "x";
+    std::string err;
+    try {
+      co_await asyncio::create_connection(
+          loop, [] { return Silent{}; }, "127.0.0.1", 1, co);
+    } catch (const std::invalid_argument& e) {
+      err = e.what();
+    }
+    EXPECT_EQ(err, "server_hostname is only meaningful with ssl");
+  }());
 }
 
 }  // namespace
