@@ -81,7 +81,7 @@ void handshake_complete(SocketTransport* t) {
   L->timer.cancel();
   L->app_connected = true;
   try {
-    t->ops->connection_made(t->protocol, t);
+    if (t->ops->connection_made) t->ops->connection_made(t->protocol, t);
   } catch (...) {
     report_callback_exception(&core_of(*t->loop), std::current_exception(),
                               "Protocol.connection_made()");
@@ -219,6 +219,9 @@ void tls_close(SocketTransport* t) {
   flush(t);
 }
 
-bool tls_app_connected(const SocketTransport* t) { return t->tls->app_connected; }
+// A stream protocol (no connection_made) is told of every loss: its reader must wake.
+bool tls_app_connected(const SocketTransport* t) {
+  return t->tls->app_connected || !t->ops->connection_made;
+}
 
 }  // namespace asyncio::detail

@@ -291,6 +291,9 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
     if (sock.getblocking()) sock.setblocking(false);
     t->fd = sock.detach();
     if (!ops->connection_made) loop.watch_fd(t->fd, false, &t->read_watch);
+#ifdef ASYNCIO_HAS_TLS
+    if (t->tls && !ops->connection_made) tls_start(t);  // streams: reading starts at once
+#endif
   } catch (...) {
     if (t->fd >= 0) ::close(t->fd);
     t->fd = -1;

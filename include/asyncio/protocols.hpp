@@ -75,7 +75,7 @@ struct ConnectionOptions {
   const SSLContext* ssl = nullptr;
   /// `server_hostname=`: the name checked against the certificate and sent as SNI;
   /// nullopt: `host`, as CPython.
-  std::optional<std::string> server_hostname;
+  std::optional<std::string> server_hostname = std::nullopt;
   double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
   double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
 };

@@ -48,6 +48,13 @@ struct StreamOptions {
   std::size_t limit = stream_default_limit;  ///< `limit=`: line length and buffer limit
   int family = 0;                            ///< `family=` (AF_UNSPEC)
   int flags = 0;                             ///< `flags=` for getaddrinfo
+  /// `ssl=`: TLS with this client context (copied); open_connection returns once the
+  /// handshake is over, and throws its error. Null: plain TCP. TLS builds only.
+  const SSLContext* ssl = nullptr;
+  /// `server_hostname=`: checked against the certificate and sent as SNI; nullopt: `host`.
+  std::optional<std::string> server_hostname = std::nullopt;
+  double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
+  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
 };
 /// Options of `start_server` and `create_server` (protocols.hpp, which ignores `limit`).
 /// **Python:** their keyword arguments `limit=`, `family=`, `backlog=`, `reuse_address=`,

@@ -583,4 +583,70 @@ TEST(TlsTransport, ServerHostnameWithoutSsl) {
   }());
 }
 
+TEST(TlsTransport, StreamsEcho) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sctx = server_context(certs().leaf());
+    auto cctx = client_context();
+    std::vector<std::string> slog;
+    Future<void> slost = loop.create_future<void>();
+    asyncio::ServerOptions so;
+    so.ssl = &sctx;
+    Server server = co_await asyncio::create_server(
+        loop,
+        [&] {
+          return Recorder{&slog, slost, true, {}};
+        },
+        std::string("127.0.0.1"), 0, so);
+    asyncio::StreamOptions o;
+    o.ssl = &cctx;
+    o.server_hostname = "localhost";
+    auto rw = co_await asyncio::open_connection("127.0.0.1", port_of(server), o);
+    rw.second.write("hello\n");
+    rw.second.write("world\n");
+    co_await rw.second.drain();
+    EXPECT_EQ(co_await rw.first.readline(), "hello\n");
+    EXPECT_EQ(co_await rw.first.readline(), "world\n");
+    rw.second.close();
+    co_await rw.second.wait_closed();
+    co_await slost;
+    EXPECT_EQ(slog.back(), "lost:None");
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
+TEST(TlsTransport, StreamsUntrustedCertificate) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sctx = server_context(certs().leaf());
+    auto cctx = asyncio::create_default_context(asyncio::Purpose::SERVER_AUTH, certs().other_ca());
+    std::vector<std::string> slog;
+    asyncio::ServerOptions so;
+    so.ssl = &sctx;
+    Server server = co_await asyncio::create_server(
+        loop,
+        [&] {
+          return Recorder{&slog, {}, true, {}};
+        },
+        std::string("127.0.0.1"), 0, so);
+    asyncio::StreamOptions o;
+    o.ssl = &cctx;
+    o.server_hostname = "localhost";
+    std::string err;
+    try {
+      co_await asyncio::open_connection("127.0.0.1", port_of(server), o);
+    } catch (const asyncio::SSLCertVerificationError& e) {
+      err = e.what();
+    }
+    EXPECT_EQ(err,
+              "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local "
+              "issuer certificate");
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
 }  // namespace
