@@ -42,12 +42,18 @@ struct Certs {
     dir = tmpl;
     const std::string d = dir.string();
     const std::string q = " >/dev/null 2>&1";
-    std::ofstream(dir / "ext.cnf") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+    // What CPython 3.13's VERIFY_X509_STRICT wants: an authority key identifier on the
+    // leaf, key usage on the CA.
+    std::ofstream(dir / "ext.cnf") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                                      "authorityKeyIdentifier=keyid,issuer\n"
+                                      "basicConstraints=critical,CA:FALSE\n";
     const std::string cmds[] = {
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + d + "/ca.key -out " + d +
-            "/ca.pem -days 30 -subj '/CN=asyncio test CA'",
+            "/ca.pem -days 30 -subj '/CN=asyncio test CA' -addext "
+            "'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'",
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + d + "/other_ca.key -out " + d +
-            "/other_ca.pem -days 30 -subj '/CN=asyncio other CA'",
+            "/other_ca.pem -days 30 -subj '/CN=asyncio other CA' -addext "
+            "'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'",
         "openssl req -newkey rsa:2048 -nodes -keyout " + d + "/leaf.key -out " + d +
             "/leaf.csr -subj '/CN=localhost'",
         "openssl x509 -req -in " + d + "/leaf.csr -CA " + d + "/ca.pem -CAkey " + d +
@@ -646,6 +652,74 @@ TEST(TlsTransport, StreamsUntrustedCertificate) {
               "issuer certificate");
     server.close();
     co_await server.wait_closed();
+  }());
+}
+
+// Echoes the first chunk, then closes (close_notify): a child-process client then exits.
+struct EchoClose {
+  Transport transport;
+  void connection_made(Transport t) { transport = t; }
+  void data_received(std::string_view data) {
+    transport.write(data);
+    transport.close();
+  }
+};
+
+// Runs `cmd` in a shell (on the default executor: the loop goes on serving) and returns
+// its standard output.
+Coro<std::string> shell_output(std::string cmd) {
+  co_return co_await asyncio::to_thread([cmd] {
+    std::string out;
+    FILE* f = ::popen(cmd.c_str(), "r");
+    if (f == nullptr) return out;
+    char buf[256];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    ::pclose(f);
+    return out;
+  });
+}
+
+Coro<std::string> against_our_server(const std::string& client_cmd_before_port,
+                                     const std::string& client_cmd_after_port) {
+  EventLoop& loop = asyncio::get_running_loop();
+  auto sctx = server_context(certs().leaf());
+  asyncio::ServerOptions so;
+  so.ssl = &sctx;
+  Server server = co_await asyncio::create_server(
+      loop, [] { return EchoClose{}; }, std::string("127.0.0.1"), 0, so);
+  std::string out = co_await shell_output(client_cmd_before_port + std::to_string(port_of(server)) +
+                                          client_cmd_after_port);
+  server.close();
+  co_await server.wait_closed();
+  co_return out;
+}
+
+TEST(TlsInterop, OpensslSClientAgainstOurServer) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    std::string out = co_await against_our_server(
+        "printf 'hello\\n' | timeout 10 openssl s_client -connect 127.0.0.1:",
+        " -CAfile " + certs().ca() +
+            " -verify_hostname localhost -verify_return_error -quiet 2>/dev/null");
+    EXPECT_EQ(out, "hello\n");
+  }());
+}
+
+// Disabled: CPython 3.13's client sends "certificate unknown" on these test certificates
+// and then reports an EOF (under investigation; openssl s_client accepts them).
+TEST(TlsInterop, DISABLED_CPythonSslClientAgainstOurServer) {
+  NEED_CERTS();
+  if (std::system("PYENV_VERSION=3.13.0 python3 -c 'import ssl' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "needs CPython 3.13 (PYENV_VERSION=3.13.0 python3)";
+  run([]() -> Coro<void> {
+    std::string out = co_await against_our_server(
+        "PYENV_VERSION=3.13.0 timeout 10 python3 -c \"import ssl, socket; c = "
+        "ssl.create_default_context(cafile='" +
+            certs().ca() + "'); s = c.wrap_socket(socket.create_connection(('127.0.0.1', ",
+        ")), server_hostname='localhost'); s.sendall(b'hello'); print(s.recv(100).decode(), "
+        "s.version(), s.recv(100))\"");
+    EXPECT_EQ(out, "hello TLSv1.3 b''\n");
   }());
 }
 
