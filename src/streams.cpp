@@ -126,11 +126,20 @@ const ProtocolOps stream_protocol_ops = {
     .destroy = &proto_destroy,
 };
 
-StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerState* server) {
+StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerState* server,
+                        const TlsParams* tls) {
   auto* c = new StreamConn;
   c->reader.limit = limit;
   try {
     c->protocol.closed = loop.create_future<void>();
+#ifdef ASYNCIO_HAS_TLS
+    if (tls) {
+      c->transport.waiter = loop.create_future<void>();
+      transport_set_tls(&c->transport, *tls);
+    }
+#else
+    (void)tls;
+#endif
     transport_init(&c->transport, loop, std::move(sock), &stream_protocol_ops, c, server);
   } catch (...) {
     delete c;
@@ -394,10 +403,24 @@ Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, in
   copts.flags = opts.flags;
   copts.happy_eyeballs_delay = opts.happy_eyeballs_delay;
   copts.interleave = opts.interleave;
+  std::optional<detail::TlsParams> tls =
+      detail::tls_params(opts.ssl, false, opts.server_hostname, host, opts.ssl_handshake_timeout,
+                         opts.ssl_shutdown_timeout);
   Socket sock = co_await detail::connect_tcp(loop, std::move(host), port, std::move(copts));
-  detail::StreamConn* c = detail::conn_create(loop, std::move(sock), opts.limit, nullptr);
+  detail::StreamConn* c =
+      detail::conn_create(loop, std::move(sock), opts.limit, nullptr, tls ? &*tls : nullptr);
   StreamReader r = detail::StreamsAccess::reader(c);
   StreamWriter w = detail::StreamsAccess::writer(c);
+  if (tls) {
+    // CPython waits for the handshake before returning the streams.
+    Future<void> waiter = c->transport.waiter;
+    try {
+      co_await waiter;
+    } catch (...) {
+      w.close();
+      throw;
+    }
+  }
   co_return std::pair<StreamReader, StreamWriter>(std::move(r), std::move(w));
 }
 

@@ -82,7 +82,11 @@ void transport_finalize(SocketTransport* t) {
 void call_connection_lost(SocketTransport* t, std::exception_ptr e) {
   transport_add_ref(t);  // finalize may drop the last reference
   try {
-    t->ops->connection_lost(t->protocol, std::move(e));
+#ifdef ASYNCIO_HAS_TLS
+    // A TLS protocol hears of the connection only once the handshake succeeded.
+    if (!t->tls || tls_app_connected(t))
+#endif
+      t->ops->connection_lost(t->protocol, std::move(e));
   } catch (...) {
     report_callback_exception(&detail::core_of(*t->loop), std::current_exception(),
                               "_SelectorTransport._call_connection_lost()");
@@ -158,6 +162,12 @@ void read_ready(IoWatcher* w) {
   ssize_t n = ::recv(t->fd, tl_read_buf, transport_max_read, 0);
   if (n > 0) {
     try {
+#ifdef ASYNCIO_HAS_TLS
+      if (t->tls) {
+        tls_data_received(t, tl_read_buf, static_cast<std::size_t>(n));
+        return;
+      }
+#endif
       t->ops->data_received(t->protocol, tl_read_buf, static_cast<std::size_t>(n));
     } catch (...) {
       fatal_error(t, std::current_exception(),
@@ -167,7 +177,13 @@ void read_ready(IoWatcher* w) {
     t->eof_read = true;
     bool keep_open;
     try {
-      keep_open = t->ops->eof_received(t->protocol);
+#ifdef ASYNCIO_HAS_TLS
+      if (t->tls) {
+        if (tls_eof_received(t)) return;  // the TLS layer closed the transport itself
+        keep_open = false;
+      } else
+#endif
+        keep_open = t->ops->eof_received(t->protocol);
     } catch (...) {
       fatal_error(t, std::current_exception(), "Fatal error: protocol.eof_received() call failed.");
       return;
@@ -234,6 +250,9 @@ void start_reading_item(void* a, void*, Op op) {
   // CPython `_add_reader`: only if still reading (not closing, not paused).
   if (op == Op::run && t->fd >= 0 && !t->closing && !t->reading_paused && !t->eof_read) {
     try {
+#ifdef ASYNCIO_HAS_TLS
+      if (t->tls) tls_start(t);  // the client's hello; the handshake timeout
+#endif
       t->loop->watch_fd(t->fd, false, &t->read_watch);
     } catch (...) {
       report_callback_exception(&detail::core_of(*t->loop), std::current_exception(),
@@ -283,6 +302,9 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
     if (sock.getblocking()) sock.setblocking(false);
     t->fd = sock.detach();
     if (!ops->connection_made) loop.watch_fd(t->fd, false, &t->read_watch);
+#ifdef ASYNCIO_HAS_TLS
+    if (t->tls && !ops->connection_made) tls_start(t);  // streams: reading starts at once
+#endif
   } catch (...) {
     if (t->fd >= 0) ::close(t->fd);
     t->fd = -1;
@@ -294,15 +316,26 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
     server_attach(server, t);
   }
   if (ops->connection_made) {
-    queue(t, &connection_made_item);
+    // With TLS, connection_made and the waiter come with the end of the handshake.
+    if (!t->tls) queue(t, &connection_made_item);
     queue(t, &start_reading_item);
-    if (t->waiter.valid()) queue(t, &waiter_item);
+    if (t->waiter.valid() && !t->tls) queue(t, &waiter_item);
   }
 }
 
 void transport_write(SocketTransport* t, std::string_view data) {
   if (t->eof_requested) throw RuntimeError("Cannot call write() after write_eof()");
   if (t->empty_waiter.valid()) throw RuntimeError("unable to write; sendfile is in progress");
+#ifdef ASYNCIO_HAS_TLS
+  if (t->tls) {
+    if (!data.empty()) tls_write(t, data);
+    return;
+  }
+#endif
+  transport_write_raw(t, data);
+}
+
+void transport_write_raw(SocketTransport* t, std::string_view data) {
   if (data.empty()) return;
   if (t->lost) {
     t->lost++;  // CPython logs "socket.send() raised exception." from the 5th on
@@ -331,6 +364,12 @@ void transport_writelines(SocketTransport* t, const std::string_view* pieces, st
     throw RuntimeError("unable to writelines; sendfile is in progress");
   if (n == 0) return;
   if (t->lost) return;  // CPython buffers them, never to be sent
+#ifdef ASYNCIO_HAS_TLS
+  if (t->tls) {
+    for (std::size_t i = 0; i < n; ++i) tls_write(t, pieces[i]);
+    return;
+  }
+#endif
   const bool was_empty = t->write_buffer.empty();
   for (std::size_t i = 0; i < n; ++i) t->write_buffer.append(pieces[i].data(), pieces[i].size());
   if (t->write_buffer.empty()) return;
@@ -375,6 +414,9 @@ void transport_resume_reading(SocketTransport* t) {
 
 void transport_close(SocketTransport* t) {
   if (t->closing) return;
+#ifdef ASYNCIO_HAS_TLS
+  if (t->tls) tls_close(t);  // close_notify, before the buffer is flushed
+#endif
   t->closing = true;
   t->loop->unwatch_fd(t->fd, false);
   if (t->write_buffer.empty()) {

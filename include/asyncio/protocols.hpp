@@ -77,6 +77,16 @@ struct ConnectionOptions {
   /// family's first `interleave` addresses first; 0 leaves them in resolver order.
   /// nullopt: 1 when `happy_eyeballs_delay` is set, else 0.
   std::optional<int> interleave = std::nullopt;
+  /// `ssl=`: TLS with this client context (copied: it need not outlive the call); the
+  /// handshake completes before create_connection returns, and its failure is what it
+  /// throws (SSLCertVerificationError, SSLError, ConnectionAbortedError on the timeout).
+  /// Null: plain TCP. TLS builds only (asyncio/ssl.hpp).
+  const SSLContext* ssl = nullptr;
+  /// `server_hostname=`: the name checked against the certificate and sent as SNI;
+  /// nullopt: `host`, as CPython.
+  std::optional<std::string> server_hostname = std::nullopt;
+  double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
+  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
 };
 
 /// Options of `create_datagram_endpoint`. **Python:** its keyword arguments `family=`,
@@ -174,8 +184,11 @@ template <class F>
 Coro<std::pair<Transport, protocol_ptr_t<F>>> create_connection_coro(EventLoop& loop, F factory,
                                                                      std::string host, int port,
                                                                      ConnectionOptions opts) {
+  std::optional<TlsParams> tls = tls_params(opts.ssl, false, opts.server_hostname, host,
+                                            opts.ssl_handshake_timeout, opts.ssl_shutdown_timeout);
   Socket sock = co_await connect_tcp(loop, std::move(host), port, std::move(opts));
-  co_return co_await connection_transport<F>(loop, std::move(sock), std::move(factory));
+  co_return co_await connection_transport<F>(loop, std::move(sock), std::move(factory),
+                                             tls ? &*tls : nullptr);
 }
 
 template <class F>
@@ -214,8 +227,13 @@ template <class F>
 Coro<Server> create_server(EventLoop& loop, F protocol_factory, std::string host, int port,
                            ServerOptions opts) {
   detail::check_factory<F>();
-  return detail::create_server_impl(loop, detail::make_conn_factory(std::move(protocol_factory)),
-                                    std::move(host), port, opts);
+  return detail::create_server_impl(
+      loop,
+      detail::make_conn_factory(
+          std::move(protocol_factory),
+          detail::tls_params(opts.ssl, true, std::nullopt, {}, opts.ssl_handshake_timeout,
+                             opts.ssl_shutdown_timeout)),
+      std::move(host), port, opts);
 }
 
 template <class F>

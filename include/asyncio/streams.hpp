@@ -40,6 +40,8 @@ namespace asyncio {
 /// `asyncio.streams._DEFAULT_LIMIT`.
 inline constexpr std::size_t stream_default_limit = 64 * 1024;
 
+class SSLContext;  // asyncio/ssl.hpp (TLS builds)
+
 /// Options of `open_connection`. **Python:** its keyword arguments `limit=`, `family=`,
 /// `flags=`, `happy_eyeballs_delay=`, `interleave=`.
 struct StreamOptions {
@@ -48,6 +50,13 @@ struct StreamOptions {
   int flags = 0;                             ///< `flags=` for getaddrinfo
   std::optional<double> happy_eyeballs_delay = std::nullopt;  ///< `happy_eyeballs_delay=`
   std::optional<int> interleave = std::nullopt;               ///< `interleave=` (ConnectionOptions)
+  /// `ssl=`: TLS with this client context (copied); open_connection returns once the
+  /// handshake is over, and throws its error. Null: plain TCP. TLS builds only.
+  const SSLContext* ssl = nullptr;
+  /// `server_hostname=`: checked against the certificate and sent as SNI; nullopt: `host`.
+  std::optional<std::string> server_hostname = std::nullopt;
+  double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
+  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
 };
 /// Options of `start_server` and `create_server` (protocols.hpp, which ignores `limit`).
 /// **Python:** their keyword arguments `limit=`, `family=`, `backlog=`, `reuse_address=`,
@@ -61,6 +70,13 @@ struct ServerOptions {
   bool start_serving = true;                 ///< `start_serving=`
   int flags = AI_PASSIVE;                    ///< `flags=` for getaddrinfo
   bool keep_alive = false;                   ///< `keep_alive=`: SO_KEEPALIVE
+  /// `ssl=`: serve TLS with this context (a server context, `PROTOCOL_TLS_SERVER`, with
+  /// its certificate loaded; copied: it need not outlive the call). Null: plain TCP. A
+  /// failed handshake drops the connection (an `SSLError` is not reported, as CPython).
+  /// TLS builds only (asyncio/ssl.hpp).
+  const SSLContext* ssl = nullptr;
+  double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
+  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
 };
 /// Options of `start_unix_server` and `create_unix_server` (protocols.hpp, which
 /// ignores `limit`). **Python:** their keyword arguments `limit=`, `backlog=`,

@@ -13,7 +13,9 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -250,8 +252,33 @@ struct ProtoConn {
   /// transport completes `transport.waiter` once connection_made has run.
   template <class F>
   static ProtoConn* create(EventLoop& loop, Socket sock, F& factory, ServerState* server,
-                           bool waiter);
+                           bool waiter, const TlsParams* tls = nullptr);
 };
+
+/// The TLS parameters of `ssl=` (nullopt without it): `server_hostname` defaults to `host`
+/// on a client. **Exceptions:** std::invalid_argument("server_hostname is only meaningful
+/// with ssl"), ("asyncio was built without TLS").
+inline std::optional<TlsParams> tls_params(const SSLContext* ssl, bool server_side,
+                                           const std::optional<std::string>& server_hostname,
+                                           const std::string& host, double handshake_timeout,
+                                           double shutdown_timeout) {
+  if (!ssl) {
+    if (server_hostname) throw std::invalid_argument("server_hostname is only meaningful with ssl");
+    return std::nullopt;
+  }
+#ifdef ASYNCIO_HAS_TLS
+  TlsParams p;
+  p.ctx = tls_keep(*ssl);
+  p.server_side = server_side;
+  if (!server_side) p.server_hostname = server_hostname ? *server_hostname : host;
+  p.handshake_timeout = handshake_timeout;
+  p.shutdown_timeout = shutdown_timeout;
+  return p;
+#else
+  (void)server_side, (void)host, (void)handshake_timeout, (void)shutdown_timeout;
+  throw std::invalid_argument("asyncio was built without TLS");
+#endif
+}
 
 template <class H>
 inline constexpr ProtocolOps proto_conn_ops = {
@@ -268,10 +295,15 @@ inline constexpr ProtocolOps proto_conn_ops = {
 template <class H>
 template <class F>
 ProtoConn<H>* ProtoConn<H>::create(EventLoop& loop, Socket sock, F& factory, ServerState* server,
-                                   bool waiter) {
+                                   bool waiter, const TlsParams* tls) {
   std::unique_ptr<ProtoConn> c(new ProtoConn);
   c->slot.emplace(factory);
   if (waiter) c->transport.waiter = loop.create_future<void>();
+#ifdef ASYNCIO_HAS_TLS
+  if (tls) transport_set_tls(&c->transport, *tls);
+#else
+  (void)tls;
+#endif
   transport_init(&c->transport, loop, std::move(sock), &proto_conn_ops<H>, c.get(), server);
   return c.release();
 }
@@ -332,16 +364,23 @@ DgramConn<H>* DgramConn<H>::create(EventLoop& loop, Socket sock, F& factory,
 // --- the type-erased factory of a server ---------------------------------------------------------
 
 /// A protocol server's factory (`ConnFactory::start`): accepted socket → connection.
+/// With `tls`, each connection is a TLS server connection.
 template <class F>
-ConnFactory make_conn_factory(F&& f) {
+ConnFactory make_conn_factory(F&& f, std::optional<TlsParams> tls = std::nullopt) {
   using D = std::decay_t<F>;
   static_assert(std::is_invocable_v<D&>, "protocol_factory must be callable with no argument");
-  ConnFactory cf;
-  cf.obj = new D(std::forward<F>(f));
-  cf.start = [](void* o, EventLoop& loop, Socket sock, ServerState* s) {
-    ProtoConn<factory_holder_t<D>>::create(loop, std::move(sock), *static_cast<D*>(o), s, false);
+  struct Obj {
+    D factory;
+    std::optional<TlsParams> tls;
   };
-  cf.destroy = [](void* o) { delete static_cast<D*>(o); };
+  ConnFactory cf;
+  cf.obj = new Obj{D(std::forward<F>(f)), std::move(tls)};
+  cf.start = [](void* o, EventLoop& loop, Socket sock, ServerState* s) {
+    Obj* obj = static_cast<Obj*>(o);
+    ProtoConn<factory_holder_t<D>>::create(loop, std::move(sock), obj->factory, s, false,
+                                           obj->tls ? &*obj->tls : nullptr);
+  };
+  cf.destroy = [](void* o) { delete static_cast<Obj*>(o); };
   cf.deferred = true;
   return cf;
 }
@@ -350,9 +389,10 @@ ConnFactory make_conn_factory(F&& f) {
 /// once connection_made has run; on failure or cancellation the transport is closed.
 template <class F>
 Coro<std::pair<Transport, protocol_ptr_t<F>>> connection_transport(EventLoop& loop, Socket sock,
-                                                                   F factory) {
+                                                                   F factory,
+                                                                   const TlsParams* tls = nullptr) {
   using H = factory_holder_t<F>;
-  ProtoConn<H>* c = ProtoConn<H>::create(loop, std::move(sock), factory, nullptr, true);
+  ProtoConn<H>* c = ProtoConn<H>::create(loop, std::move(sock), factory, nullptr, true, tls);
   Transport tr = TransportAccess::transport(&c->transport);
   protocol_ptr_t<F> proto = holder_traits<H>::ptr(c->slot.get());
   Future<void> waiter = c->transport.waiter;

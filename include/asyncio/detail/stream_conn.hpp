@@ -82,7 +82,8 @@ extern const ProtocolOps stream_protocol_ops;
 
 /// A new connection on `sock` (CPython `StreamReaderProtocol` + `_SelectorSocketTransport`
 /// construction); one reference, the open transport's. Attached to `server` if not null.
-StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerState* server);
+StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerState* server,
+                        const TlsParams* tls = nullptr);
 inline void conn_add_ref(StreamConn* c) { transport_add_ref(&c->transport); }
 inline void conn_release(StreamConn* c) { transport_release(&c->transport); }
 

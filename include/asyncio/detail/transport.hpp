@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@
 #include "asyncio/detail/loop_core.hpp"
 #include "asyncio/event_loop.hpp"
 #include "asyncio/sockets.hpp"
+
+namespace asyncio {
+class SSLContext;  // asyncio/ssl.hpp (TLS builds)
+}  // namespace asyncio
 
 namespace asyncio::detail {
 
@@ -69,6 +74,8 @@ class ByteBuffer {
 };
 
 struct SocketTransport;
+/// The TLS session of a transport that carries TLS (src/tls_transport.cpp, TLS builds).
+struct TlsLayer;
 
 /// What a transport calls on its protocol: CPython `asyncio.Protocol`'s methods, as plain
 /// functions of the protocol object (one indirect call per event, like the loop's own
@@ -207,10 +214,29 @@ struct SocketTransport : ListHook<ServerClientTag> {
   /// wakes the sender with ConnectionError.
   Future<void> empty_waiter;
 
+  /// The TLS session when the transport carries TLS (CPython: an `sslproto.SSLProtocol`
+  /// between the socket transport and the protocol; here the transport encrypts and
+  /// decrypts itself, one branch per call); null otherwise. `tls_free` frees it.
+  TlsLayer* tls = nullptr;
+  void (*tls_free)(TlsLayer*) = nullptr;
+
   SocketTransport() = default;
   SocketTransport(const SocketTransport&) = delete;
   SocketTransport& operator=(const SocketTransport&) = delete;
-  ~SocketTransport() { LoopCore::unlink_close_hook(&close_hook); }
+  ~SocketTransport() {
+    if (tls) tls_free(tls);
+    LoopCore::unlink_close_hook(&close_hook);
+  }
+};
+
+/// What a TLS transport is made with (CPython `SSLProtocol(...)`'s arguments): the context
+/// (kept alive by `ctx`), the side, the name checked and sent as SNI, the timeouts.
+struct TlsParams {
+  std::shared_ptr<const SSLContext> ctx;
+  bool server_side = false;
+  std::string server_hostname;
+  double handshake_timeout = 60.0;
+  double shutdown_timeout = 30.0;
 };
 
 /// Starts transport `t` on `sock` (taken over: non-blocking, TCP_NODELAY for TCP): records
@@ -225,6 +251,21 @@ inline void transport_add_ref(SocketTransport* t) { t->refs++; }
 inline void transport_release(SocketTransport* t) {
   if (--t->refs == 0) t->ops->destroy(t->protocol);
 }
+
+/// TLS builds (src/tls_transport.cpp): a shared copy of `ctx` for TlsParams, and makes `t`
+/// a TLS transport, before `transport_init` (throws what the TLS engine's constructor
+/// throws: std::invalid_argument("check_hostname requires server_hostname")).
+std::shared_ptr<const SSLContext> tls_keep(const SSLContext& ctx);
+void transport_set_tls(SocketTransport* t, const TlsParams& p);
+/// What src/transport.cpp calls on a TLS transport instead of the plain path.
+void tls_start(SocketTransport* t);
+void tls_data_received(SocketTransport* t, const char* data, std::size_t n);
+bool tls_eof_received(SocketTransport* t);
+void tls_write(SocketTransport* t, std::string_view data);
+void tls_close(SocketTransport* t);
+bool tls_app_connected(const SocketTransport* t);
+/// `transport_write` under the TLS layer: ciphertext to the socket.
+void transport_write_raw(SocketTransport* t, std::string_view data);
 
 /// CPython `write(data)`: sends what the socket takes now, buffers the rest.
 /// **Exceptions:** RuntimeError("Cannot call write() after write_eof()").

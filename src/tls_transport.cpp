@@ -1,0 +1,227 @@
+// TLS on a socket transport: CPython `asyncio.sslproto.SSLProtocol` (the SSL protocol on
+// the TCP transport) and `_SSLProtocolTransport` (the app transport the user's protocol
+// sees), folded into the transport itself: src/transport.cpp calls these functions instead
+// of its plain path when `t->tls` is set (one branch per call, no virtual call). Ciphertext
+// goes through the transport's own write buffer, so flow control (pause_writing /
+// resume_writing) works on what is really queued for the socket.
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "asyncio/detail/socket_io.hpp"
+#include "asyncio/detail/tls_engine.hpp"
+#include "asyncio/detail/transport.hpp"
+#include "asyncio/exceptions.hpp"
+#include "asyncio/ssl.hpp"
+
+namespace asyncio::detail {
+
+struct TlsLayer {
+  TlsLayer(const SSLContext& ctx, const TlsParams& p)
+      : engine(ctx, p.server_side, p.server_hostname), handshake_timeout(p.handshake_timeout) {}
+  TlsEngine engine;
+  double handshake_timeout;
+  TimerHandle timer;           // the handshake timeout, while the handshake runs
+  bool app_connected = false;  // the protocol's connection_made has been called
+  bool failed = false;         // the handshake failed: nothing more goes through
+  bool shutdown_sent = false;  // close_notify was sent
+  std::string pending;         // plaintext written before the handshake completed
+  std::string out;             // ciphertext scratch
+};
+
+namespace {
+
+thread_local char tl_plain[64 * 1024];
+
+// Python's str(float): "60.0", "0.5".
+std::string py_float(double v) {
+  char buf[64];
+  if (v == static_cast<double>(static_cast<long long>(v))) {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    // the shortest text that reads back as v
+    for (int prec = 1; prec <= 17; ++prec) {
+      std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+      if (std::stod(buf) == v) break;
+    }
+  }
+  return buf;
+}
+
+void flush(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  L->out.clear();
+  if (L->engine.take_output(L->out) && !t->lost) transport_write_raw(t, L->out);
+}
+
+// CPython SSLProtocol._fatal_error: the transport goes; an OSError (SSLError too) is not
+// reported (debug log only), anything else goes to the exception handler.
+void fatal(SocketTransport* t, std::exception_ptr e, const char* msg) {
+  if (!is_os_error(e)) t->loop->call_exception_handler({msg, e, transport_repr});
+  transport_force_close(t, std::move(e));
+}
+
+// CPython _on_handshake_complete(exc): _fatal_error, then the waiter gets the exception.
+void handshake_failed(SocketTransport* t, std::exception_ptr e) {
+  TlsLayer* L = t->tls;
+  if (L->failed) return;
+  L->failed = true;
+  L->timer.cancel();
+  Future<void> w = std::exchange(t->waiter, Future<void>());
+  fatal(t, e, "SSL handshake failed");
+  if (w.valid() && !w.done()) w.set_exception(e);
+}
+
+// CPython _on_handshake_complete(None): the app protocol's connection_made, the waiter,
+// then what was written meanwhile.
+void handshake_complete(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  L->timer.cancel();
+  L->app_connected = true;
+  try {
+    if (t->ops->connection_made) t->ops->connection_made(t->protocol, t);
+  } catch (...) {
+    report_callback_exception(&core_of(*t->loop), std::current_exception(),
+                              "Protocol.connection_made()");
+  }
+  Future<void> w = std::exchange(t->waiter, Future<void>());
+  if (w.valid() && !w.done()) w.set_result();
+  if (!L->pending.empty() && !t->lost) {
+    std::string p = std::exchange(L->pending, std::string());
+    tls_write(t, p);
+  }
+}
+
+// One handshake step; true once complete.
+bool handshake_step(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  TlsEngine::Status st;
+  try {
+    st = L->engine.do_handshake();
+  } catch (...) {
+    flush(t);  // the alert, if any
+    handshake_failed(t, std::current_exception());
+    return false;
+  }
+  flush(t);
+  if (st != TlsEngine::Status::ok) return false;
+  handshake_complete(t);
+  return true;
+}
+
+void on_handshake_timeout(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  if (L->engine.handshake_done() || L->failed || t->lost) return;
+  handshake_failed(t, std::make_exception_ptr(ConnectionAbortedError(
+                          "SSL handshake is taking longer than " + py_float(L->handshake_timeout) +
+                          " seconds: aborting the connection")));
+}
+
+}  // namespace
+
+std::shared_ptr<const SSLContext> tls_keep(const SSLContext& ctx) {
+  return std::make_shared<const SSLContext>(ctx);
+}
+
+void transport_set_tls(SocketTransport* t, const TlsParams& p) {
+  t->tls = new TlsLayer(*p.ctx, p);
+  t->tls_free = [](TlsLayer* l) {
+    l->timer.cancel();
+    delete l;
+  };
+}
+
+void tls_start(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  if (L->handshake_timeout > 0) {
+    L->timer = t->loop->call_later(L->handshake_timeout, [t] { on_handshake_timeout(t); });
+  }
+  if (!L->engine.server_side()) handshake_step(t);  // the ClientHello
+}
+
+void tls_data_received(SocketTransport* t, const char* data, std::size_t n) {
+  TlsLayer* L = t->tls;
+  if (L->failed) return;
+  L->engine.feed(data, n);
+  if (!L->engine.handshake_done() && !handshake_step(t)) return;
+  while (!t->lost) {
+    std::size_t got = 0;
+    TlsEngine::Status st;
+    try {
+      st = L->engine.read(tl_plain, sizeof tl_plain, got);
+    } catch (...) {
+      flush(t);
+      fatal(t, std::current_exception(), "Fatal error on SSL protocol");
+      return;
+    }
+    if (st == TlsEngine::Status::ok) {
+      t->ops->data_received(t->protocol, tl_plain, got);  // throws: read_ready's fatal error
+      continue;
+    }
+    if (st == TlsEngine::Status::closed) {
+      // close_notify: the protocol's eof_received (its answer cannot keep a TLS transport
+      // open, as CPython), then our close_notify and the close.
+      flush(t);
+      t->ops->eof_received(t->protocol);
+      transport_close(t);
+      return;
+    }
+    break;
+  }
+  if (!t->lost) flush(t);  // session tickets, key updates
+}
+
+bool tls_eof_received(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  if (L->failed) return false;
+  if (!L->engine.handshake_done()) {
+    // CPython: _on_handshake_complete(ConnectionResetError).
+    handshake_failed(t, std::make_exception_ptr(ConnectionResetError("")));
+    return true;
+  }
+  // The socket ended without close_notify: CPython's shutdown fails with this error and
+  // the protocol's connection_lost gets it.
+  transport_force_close(
+      t, std::make_exception_ptr(SSLError(8,
+                                          "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred "
+                                          "in violation of protocol",
+                                          "SSL", "UNEXPECTED_EOF_WHILE_READING")));
+  return true;
+}
+
+void tls_write(SocketTransport* t, std::string_view data) {
+  TlsLayer* L = t->tls;
+  if (t->lost || L->failed || L->shutdown_sent) return;
+  if (!L->app_connected) {
+    L->pending.append(data);
+    return;
+  }
+  try {
+    L->engine.write(data.data(), data.size());
+  } catch (...) {
+    fatal(t, std::current_exception(), "Fatal error on SSL protocol");
+    return;
+  }
+  flush(t);
+}
+
+void tls_close(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  if (!L->engine.handshake_done() || L->failed || L->shutdown_sent || t->lost) return;
+  L->shutdown_sent = true;
+  try {
+    (void)L->engine.shutdown();
+  } catch (...) {
+    return;  // nothing to say to a peer that is gone
+  }
+  flush(t);
+}
+
+// A stream protocol (no connection_made) is told of every loss: its reader must wake.
+bool tls_app_connected(const SocketTransport* t) {
+  return t->tls->app_connected || !t->ops->connection_made;
+}
+
+}  // namespace asyncio::detail
