@@ -312,7 +312,16 @@ Coro<std::size_t> sendfile(EventLoop& loop, Transport transport, int file, std::
   detail::SocketTransport* t = detail::TransportAccess::get(transport);
   if (!t) throw InvalidStateError("empty Transport handle");
   if (t->closing) throw RuntimeError("Transport is closing");
-  // Every transport here is a plain socket transport: CPython's TRY_NATIVE mode.
+#ifdef ASYNCIO_HAS_TLS
+  // A TLS transport is CPython's FALLBACK mode: sendfile(2) would bypass the encryption.
+  if (t->tls) {
+    if (!fallback)
+      throw RuntimeError("fallback is disabled and native sendfile is not supported for transport " +
+                         transport.repr());
+    co_return co_await transport_sendfile_fallback(loop, std::move(transport), file, offset, count);
+  }
+#endif
+  // A plain socket transport: CPython's TRY_NATIVE mode.
   try {
     co_return co_await transport_sendfile_native(transport, file, offset, count);
   } catch (const SendfileNotAvailableError&) {
