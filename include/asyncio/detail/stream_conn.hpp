@@ -106,7 +106,7 @@ class DataWaitAwaiter {
   bool await_ready();  // throws RuntimeError if another read is waiting
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
+    task_ = h.promise().task();
     suspend();
     park_on(&fut_, h);
   }
@@ -133,7 +133,7 @@ class DrainAwaiter {
   bool await_ready();  // true when not paused; throws ConnectionResetError if lost
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
+    task_ = h.promise().task();
     suspend();
     park_on(&waiter_.fut, h);
   }
