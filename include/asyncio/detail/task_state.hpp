@@ -150,9 +150,9 @@ inline void task_init(TaskState* t, LoopCore* loop, std::coroutine_handle<> h, s
   t->loop_ = loop;
   t->kind_ = FutureKind::task;
   t->resume_ = h;
-  // CPython numbers every task, named or not.
-  const std::uint64_t id = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  // CPython 3.13 numbers only the unnamed tasks ("Task-<N>"; a given name takes no number).
   if (name.empty()) {
+    const std::uint64_t id = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
     if (id <= UINT32_MAX) [[likely]]
       t->task_id_ = static_cast<std::uint32_t>(id);
     else
