@@ -180,4 +180,19 @@ BENCHMARK(BM_Gather)->Arg(1)->Arg(10)->Arg(1000);
 
 }  // namespace
 
+// --- the floor of W4: one C++ throw/catch through one frame (no loop, no task) ---------
+[[gnu::noinline]] void throw_cancelled(benchmark::State& state) {
+  if (state.iterations() != ~benchmark::IterationCount{0}) throw asyncio::CancelledError("");
+}
+void BM_ThrowCatchOneFrame(benchmark::State& state) {
+  for (auto _ : state) {
+    try {
+      throw_cancelled(state);
+    } catch (const asyncio::CancelledError& e) {
+      benchmark::DoNotOptimize(&e);
+    }
+  }
+}
+BENCHMARK(BM_ThrowCatchOneFrame);
+
 BENCHMARK_MAIN();

@@ -61,27 +61,20 @@ struct CoroPromise final : PromiseBase, Slot<T>, CoroReturn<T> {
 
   Coro<T> get_return_object() noexcept;
 
-  /// Lazy start. A task's first step resumes here; a cancel requested before that step is
-  /// thrown from this await_resume, so none of the body runs (R22).
-  struct InitialAwaiter {
-    PromiseBase* p;
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<>) const noexcept {}
-    void await_resume() {
-      p->started_ = true;
-      if (p->task_ == p) p->rethrow_injected();
-    }
-  };
-  InitialAwaiter initial_suspend() noexcept { return {this}; }
+  /// Lazy start. Empty, so it takes no room in the frame: whoever resumes the frame first
+  /// sets `started_` (task_step, Coro::Awaiter), and a cancel requested before a task's
+  /// first step ends the task without resuming it, so none of the body runs (R22).
+  std::suspend_always initial_suspend() noexcept { return {}; }
 
   /// Hands control straight to the inline awaiter (symmetric transfer); a task root
   /// returns to its step, which publishes the outcome.
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<CoroPromise> h) noexcept {
-      h.promise().body_done_ = true;
-      auto c = h.promise().continuation_;
-      return c ? c : std::noop_coroutine();
+      auto& p = h.promise();
+      p.body_done_ = true;
+      if (p.is_task()) return std::noop_coroutine();  // a root: back to its step
+      return p.continuation_;
     }
     void await_resume() const noexcept {}
   };
@@ -134,8 +127,9 @@ class [[nodiscard]] Coro {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
       auto& p = h.promise();
-      p.task_ = parent.promise().task_;
-      p.loop_ = p.task_->loop_;
+      p.started_ = true;
+      p.inline_task_ = parent.promise().task();
+      p.loop_ = p.inline_task_->loop_;
       p.continuation_ = parent;
       return h;
     }

@@ -172,7 +172,7 @@ struct FutureAwaiter {
   bool await_ready() const noexcept { return f->done(); }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    t = h.promise().task_;
+    t = h.promise().task();
     park_on(f, h);
   }
   Result await_resume() {

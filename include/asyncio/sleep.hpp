@@ -61,7 +61,7 @@ class SleepAwaiter {
   }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
+    task_ = h.promise().task();
     LoopCore* loop = task_->loop_;
     const double delay = fut_.node().when;
     if (delay <= 0) {  // CPython's sleep(0): one bare yield; fut_ stays unbound (loop_ null)

@@ -21,9 +21,7 @@ class AnyTask : public AnyFuture {
   AnyTask() = default;
   /// The task's name: "Task-<N>" unless one was given. **Python:** `Task.get_name()`.
   std::string get_name() const { return task_state().task_name(); }
-  void set_name(std::string name) const {
-    task_state().name_ = std::make_unique<std::string>(std::move(name));
-  }
+  void set_name(std::string name) const { task_state().set_name(std::move(name)); }
   /// Pending cancellation requests. **Python:** `Task.cancelling()`.
   std::uint32_t cancelling() const { return task_state().num_cancels_requested_; }
   /// Decrements the cancellation requests; at 0 a pending must-cancel is dropped
@@ -61,9 +59,7 @@ class Task : public Future<T> {
  public:
   Task() = default;
   std::string get_name() const { return task_state().task_name(); }
-  void set_name(std::string name) const {
-    task_state().name_ = std::make_unique<std::string>(std::move(name));
-  }
+  void set_name(std::string name) const { task_state().set_name(std::move(name)); }
   std::uint32_t cancelling() const { return task_state().num_cancels_requested_; }
   std::uint32_t uncancel() const { return detail::task_uncancel(&task_state()); }
   template <class... V>
@@ -104,7 +100,6 @@ Task<T> spawn(LoopCore* loop, std::coroutine_handle<CoroPromise<T>> h, std::stri
     throw RuntimeError("cannot reuse already awaited coroutine");
   }
   CoroPromise<T>& p = h.promise();
-  p.task_ = &p;
   p.ops_ = &CoroPromise<T>::task_ops;
   task_init(&p, loop, h, std::move(name));
   Task<T> task = Task<T>::adopt_ref(&p);

@@ -42,6 +42,9 @@ namespace asyncio::detail {
 
 /// Counts frame allocations on this thread (the allocation-budget test reads it).
 inline thread_local std::uint64_t frame_allocations = 0;
+/// The size the compiler asked for in this thread's last frame allocation (the frame-budget
+/// test reads it: it is the real coroutine frame size, promise included).
+inline thread_local std::size_t last_frame_bytes = 0;
 
 class FramePool {
  public:
@@ -56,6 +59,7 @@ class FramePool {
 
   static void* allocate(std::size_t n) {
     ++frame_allocations;
+    last_frame_bytes = n;
 #if ASYNCIO_FRAME_POOL
     std::size_t c = (n + granule - 1) / granule;
     if (c < classes) {

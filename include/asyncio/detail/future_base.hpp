@@ -115,10 +115,18 @@ inline constexpr FutureOps embedded_future_ops{nullptr, nullptr};
 /// For messages: "Future exception was never retrieved" etc.
 enum class FutureKind : std::uint8_t { future, task, gathering };
 
-/// Cancellation details, allocated only when a future is cancelled or a task asked to be.
+/// The rare fields of a future or task, in a side record allocated on first use: a
+/// cancellation (message, saved exception) or a task name given (`name=`, set_name, or a
+/// task number past 2^32). Most tasks never have one.
 struct CancelInfo {
   std::string message;           ///< CPython `_cancel_message` ("" = None)
   std::exception_ptr saved_exc;  ///< CPython `_cancelled_exc`: handed out once (R27)
+  std::string name;              ///< a task's name, if `has_name`
+  bool has_name = false;
+};
+/// Frees a side record (out of line: keeps ~FutureBase small enough to inline).
+struct CancelInfoDelete {
+  [[gnu::noinline]] void operator()(CancelInfo* c) const noexcept { delete c; }
 };
 
 /// Reference-counted future state. Not thread-safe: touched only on its loop's thread.
@@ -135,14 +143,19 @@ struct FutureBase {
   LoopCore* loop_;
   const FutureOps* ops_ = &embedded_future_ops;  ///< this kind's destroy and cancel
   std::exception_ptr exc_;
-  std::unique_ptr<CancelInfo> cancel_;
+  std::unique_ptr<CancelInfo, CancelInfoDelete> cancel_;
   [[no_unique_address]] CallbackList callbacks_;  // its tail padding holds refs_
   std::uint32_t refs_ = 1;
   std::uint16_t slot_offset_ = 0;
   FutureState state_ = FutureState::pending;
   FutureKind kind_ = FutureKind::future;
-  bool log_traceback_ = false;  ///< failed and nobody looked yet (R12)
-  bool has_observer_ = false;   ///< a CompletionObserver may be registered
+  bool log_traceback_ : 1 = false;  ///< failed and nobody looked yet (R12)
+  bool has_observer_ : 1 = false;   ///< a CompletionObserver may be registered
+  // The task's flags (TaskState), here so they use this struct's tail padding.
+  bool must_cancel_ : 1 = false;         ///< CPython `_must_cancel`
+  bool log_destroy_pending_ : 1 = true;  ///< CPython `_log_destroy_pending`
+  bool started_ : 1 = false;             ///< the body began (CoroPromise's initial awaiter)
+  bool body_done_ : 1 = false;           ///< at its final suspend point (handle.done())
 
   bool done() const { return state_ != FutureState::pending; }
   bool cancelled() const { return state_ == FutureState::cancelled; }
@@ -158,7 +171,7 @@ struct FutureBase {
   void last_release();
 
   CancelInfo& cancel_info() {
-    if (!cancel_) cancel_ = std::make_unique<CancelInfo>();
+    if (!cancel_) cancel_.reset(new CancelInfo);
     return *cancel_;
   }
   const std::string& cancel_message() const {

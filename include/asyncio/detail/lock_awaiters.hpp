@@ -49,7 +49,7 @@ class ParkingAwaiter {
 
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    PromiseBase* t = h.promise().task_;
+    PromiseBase* t = h.promise().task();
     bind_loop(prim_->loop_, t->loop_, *prim_);
     task_ = t;
     WaiterNode& n = node_.emplace();
@@ -97,7 +97,7 @@ class LockAcquireAwaiter : public ParkingAwaiter<Lock> {
   bool await_resume() {
     if (task_) {
       leave();
-      if (task_->inject_) {
+      if (task_->has_injected()) {
         // Cancelled (possibly after being woken): if the lock is free, make sure the
         // first waiter will run (CPython: `if not self._locked: self._wake_up_first()`).
         if (!prim_->locked_) prim_->wake_up_first();
@@ -123,7 +123,7 @@ class SemaphoreAcquireAwaiter : public ParkingAwaiter<Semaphore> {
   bool await_resume() {
     if (!task_) return true;
     leave();
-    const bool cancelled = task_->inject_ != nullptr;
+    const bool cancelled = task_->has_injected();
     // Granted a slot (set_result) but cancelled before resuming: give the slot back.
     if (cancelled && node_->done() && !node_->cancelled()) ++prim_->value_;
     // New waiters may have queued behind us under FIFO: wake as many as the count allows.

@@ -22,8 +22,11 @@ struct PromiseBase : TaskState {
   void* operator new(std::size_t n) { return FramePool::allocate(n); }
   void operator delete(void* p, std::size_t n) noexcept { FramePool::deallocate(p, n); }
 
-  PromiseBase* task_ = nullptr;           ///< root promise of the task running this coroutine
-  std::coroutine_handle<> continuation_;  ///< inline awaiter to resume when done; null for a root
+  /// The root promise of the task running this coroutine: itself once spawn made it a
+  /// task, else (inline) the awaiter's (`inline_task_`, which shares storage with a root's
+  /// `fut_waiter_`, as `continuation_` does with `resume_`: TaskState). Set before the
+  /// frame first runs.
+  [[gnu::always_inline]] PromiseBase* task() { return is_task() ? this : inline_task_; }
 };
 
 }  // namespace asyncio::detail

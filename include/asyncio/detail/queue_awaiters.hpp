@@ -57,7 +57,7 @@ class QueueWaitAwaiter {
   bool await_ready() const { return !derived().blocked() || q_->is_shutdown_; }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    PromiseBase* t = h.promise().task_;
+    PromiseBase* t = h.promise().task();
     bind_loop(q_->loop_, t->loop_, *q_);
     task_ = t;
     park(h);
@@ -79,7 +79,7 @@ class QueueWaitAwaiter {
   /// self._wakeup_next(waiters); raise` (the waiter is always done here: the task resumes
   /// only through it).
   void rethrow_if_cancelled() {
-    if (task_ && task_->inject_) {
+    if (task_ && task_->has_injected()) {
       WaiterList& w = derived().waiters();
       w.remove(node_.get());
       if (!derived().blocked() && !node_->cancelled()) Queue<T>::wakeup_next(w);

@@ -42,7 +42,7 @@ class FdWaitAwaiter {
   bool await_ready() const noexcept { return false; }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    PromiseBase* t = h.promise().task_;
+    PromiseBase* t = h.promise().task();
     loop_ = &loop_of(t->loop_);
     start();
     task_ = t;

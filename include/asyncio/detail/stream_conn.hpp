@@ -107,7 +107,7 @@ class DataWaitAwaiter {
   bool await_ready();  // throws RuntimeError if another read is waiting
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
+    task_ = h.promise().task();
     suspend();
     park_on(&fut_, h);
   }
@@ -134,7 +134,7 @@ class DrainAwaiter {
   bool await_ready();  // true when not paused; throws ConnectionResetError if lost
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
+    task_ = h.promise().task();
     suspend();
     park_on(&waiter_.fut, h);
   }

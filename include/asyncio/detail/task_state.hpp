@@ -64,7 +64,7 @@ inline std::atomic<std::uint64_t> task_name_counter{0};
 /// CPython's `_fut_waiter` invariant. While the task is not done it is in exactly one of
 /// two states:
 ///  * runnable: `fut_waiter_` is null and exactly one step is queued (task_step_item, or
-///    task_step_inject_item with the exception to throw in `inject_`), or the step is
+///    task_step_inject_item with the exception to throw in `exc_` (inject_slot)), or the step is
 ///    running right now (`loop_->current_task_ == this`);
 ///  * parked: `fut_waiter_` is the future f the task awaits and no step is queued; while f
 ///    is pending its done callbacks hold the task's wake-up (task_wakeup with ctx = the
@@ -76,33 +76,55 @@ inline std::atomic<std::uint64_t> task_name_counter{0};
 /// park_on's error path (running → runnable), task_wakeup (parked → running), unpark
 /// (parked → neither: the awaiting frame is being destroyed on a closed loop), task_finish
 /// (running → done). (The queue awaiters of queues.hpp still spell park_task's stores out.)
+/// Layout (docs/design.md, guarded by tests/unit/test_frame_budget.cpp): the flags live in
+/// FutureBase's padding; the name, cancel message and saved CancelledError in the side
+/// record (`cancel_`); the injected exception in `exc_`; a root's `resume_` and
+/// `fut_waiter_` share storage with an inline frame's `continuation_` and `inline_task_`
+/// (a task root has neither; an inline frame never becomes a task).
+struct PromiseBase;
+
 struct TaskState : FutureBase, ListHook<LoopTasksTag> {
   TaskState() : FutureBase(nullptr) {}
 
-  /// The innermost suspended coroutine of the task: where the next step resumes. Set by
-  /// whichever awaiter suspends (park_task, yield_task); CPython's `_coro` (whose `send`
-  /// reaches the innermost frame through the `await` chain).
-  std::coroutine_handle<> resume_;
-  /// CPython `_fut_waiter`: the future this task is parked on (see the invariant above).
-  FutureBase* fut_waiter_ = nullptr;
-  /// Thrown by the next await_resume (CPython: `coro.throw(exc)`); task_step stores it.
-  std::exception_ptr inject_;
-  std::unique_ptr<std::string> name_;  ///< null: "Task-<task_id_>", formatted on demand
-  std::uint64_t task_id_ = 0;
+  union {
+    /// Task root: the innermost suspended coroutine of the task, where the next step
+    /// resumes. Set by whichever awaiter suspends (park_task, yield_task); CPython's `_coro`
+    /// (whose `send` reaches the innermost frame through the `await` chain).
+    std::coroutine_handle<> resume_{};
+    /// Inline frame (never a task): the awaiter to resume when done (PromiseBase).
+    std::coroutine_handle<> continuation_;
+  };
+  union {
+    /// Task root: CPython `_fut_waiter`, the future this task is parked on (see the
+    /// invariant above).
+    FutureBase* fut_waiter_ = nullptr;
+    /// Inline frame (never a task): the root promise of the task running it
+    /// (PromiseBase::task()).
+    PromiseBase* inline_task_;
+  };
   const char* coro_name_ = "";  ///< the coroutine function's name (repr, "never awaited")
+  /// "Task-<task_id_>", formatted on demand; 0: the name is in the side record.
+  std::uint32_t task_id_ = 0;
   std::uint32_t num_cancels_requested_ = 0;  ///< CPython `_num_cancels_requested`
-  // One byte of flags (bit-fields keep the promise, hence every task, 8 bytes smaller).
-  bool must_cancel_ : 1 = false;         ///< CPython `_must_cancel`
-  bool log_destroy_pending_ : 1 = true;  ///< CPython `_log_destroy_pending`
-  bool started_ : 1 = false;             ///< the body began (CoroPromise's initial awaiter)
-  bool body_done_ : 1 = false;           ///< at its final suspend point (handle.done())
 
-  std::string task_name() const { return name_ ? *name_ : "Task-" + std::to_string(task_id_); }
+  std::string task_name() const {
+    return cancel_ && cancel_->has_name ? cancel_->name : "Task-" + std::to_string(task_id_);
+  }
+  void set_name(std::string name) {
+    CancelInfo& r = cancel_info();
+    r.name = std::move(name);
+    r.has_name = true;
+  }
 
+  /// Thrown by the next await_resume (CPython: `coro.throw(exc)`); task_step stores it. It
+  /// lives in `exc_`, which is free while the body runs: the body's outcome lands there
+  /// only when the body ends, and task_finish runs at once.
+  std::exception_ptr& inject_slot() { return exc_; }
+  bool has_injected() const { return exc_ != nullptr; }
   /// Throws the injected exception, if any (every task suspension point calls this).
   void rethrow_injected() {
-    if (inject_) [[unlikely]]
-      std::rethrow_exception(std::exchange(inject_, nullptr));
+    if (exc_) [[unlikely]]
+      std::rethrow_exception(std::exchange(exc_, nullptr));
   }
 };
 
@@ -128,10 +150,15 @@ inline void task_init(TaskState* t, LoopCore* loop, std::coroutine_handle<> h, s
   t->loop_ = loop;
   t->kind_ = FutureKind::task;
   t->resume_ = h;
+  // CPython 3.13 numbers only the unnamed tasks ("Task-<N>"; a given name takes no number).
   if (name.empty()) {
-    t->task_id_ = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+    const std::uint64_t id = task_name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (id <= UINT32_MAX) [[likely]]
+      t->task_id_ = static_cast<std::uint32_t>(id);
+    else
+      t->set_name("Task-" + std::to_string(id));  // past 2^32: the side record holds it
   } else {
-    t->name_ = std::make_unique<std::string>(std::move(name));
+    t->set_name(std::move(name));
   }
   t->refs_ = 2;
   link_task(loop, t);
@@ -153,7 +180,18 @@ inline void task_step(TaskState* t, std::exception_ptr exc) {
     t->must_cancel_ = false;
   }
   t->fut_waiter_ = nullptr;
-  t->inject_ = std::move(exc);
+  if (!t->started_) {  // the first step
+    t->started_ = true;
+    if (exc) {
+      // CPython: `coro.throw(exc)` on a coroutine that never ran ends it at once (R22): the
+      // body's outcome is `exc`, as if its first line had raised it.
+      t->exc_ = std::move(exc);
+      t->body_done_ = true;
+      task_finish(t);
+      return;
+    }
+  }
+  t->inject_slot() = std::move(exc);
   LoopCore* loop = t->loop_;
   TaskState* prev = loop->current_task_;  // non-null only for an eager first step
   loop->current_task_ = t;
@@ -172,11 +210,11 @@ inline void task_step_item(void* ctx, void*, Op op) {
   if (op == Op::run) task_step(static_cast<TaskState*>(ctx), nullptr);
 }
 /// Ready-queue entry: the step of a task with an exception to throw in (ctx = the task;
-/// whoever queued it stored the exception in inject_, CPython `call_soon(step, exc)`).
+/// whoever queued it stored the exception in inject_slot(), CPython `call_soon(step, exc)`).
 inline void task_step_inject_item(void* ctx, void*, Op op) {
   if (op != Op::run) return;
   auto* t = static_cast<TaskState*>(ctx);
-  task_step(t, std::exchange(t->inject_, nullptr));
+  task_step(t, std::exchange(t->inject_slot(), nullptr));
 }
 
 /// Schedules the first step of a task set up by task_init: queued (CPython
@@ -235,16 +273,16 @@ inline void yield_task(TaskState* t, std::coroutine_handle<> h) {
 /// itself, another loop), which throw a RuntimeError into the task at its next step.
 template <class P>
 void park_on(FutureBase* f, std::coroutine_handle<P> h) {
-  TaskState* t = h.promise().task_;
+  TaskState* t = h.promise().task();
   t->resume_ = h;
   if (f == t) [[unlikely]] {
-    t->inject_ =
+    t->inject_slot() =
         std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + task_repr(t)));
     t->loop_->push_ready(&task_step_inject_item, t, nullptr);
     return;
   }
   if (f->loop_ != t->loop_) [[unlikely]] {
-    t->inject_ =
+    t->inject_slot() =
         std::make_exception_ptr(RuntimeError("Task " + task_repr(t) + " got Future " +
                                              future_repr(f) + " attached to a different loop"));
     t->loop_->push_ready(&task_step_inject_item, t, nullptr);

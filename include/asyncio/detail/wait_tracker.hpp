@@ -299,7 +299,7 @@ class WaitAwaiter {
   }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task_;
+    task_ = h.promise().task();
     park_on(&waiter_, h);
   }
   WaitResult<H> await_resume() {
