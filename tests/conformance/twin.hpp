@@ -41,16 +41,18 @@ inline std::string py_float(double x) {
     // Fixed notation (Python's repr switches to exponent form below 1e-4).
     std::string out;
     if (exp < 0) {
-      out = "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+      out.append("0.").append(static_cast<std::size_t>(-exp - 1), '0').append(digits);
     } else if (static_cast<std::size_t>(exp) + 1 >= digits.size()) {
-      out = digits + std::string(exp + 1 - digits.size(), '0') + ".0";
+      out.append(digits).append(exp + 1 - digits.size(), '0').append(".0");
     } else {
-      out = digits.substr(0, exp + 1) + "." + digits.substr(exp + 1);
+      out.append(digits, 0, exp + 1).append(".").append(digits, exp + 1);
     }
     return sign + out;
   }
   std::string mant = digits.substr(0, 1);
-  if (digits.size() > 1) mant += "." + digits.substr(1);
+  // append() rather than operator+: GCC 12 -O3 reports a false -Wrestrict on
+  // `"." + std::string&&` (seen in the gcc-release CI build).
+  if (digits.size() > 1) mant.append(".").append(digits, 1);
   char ebuf[16];
   std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
   return sign + mant + ebuf;
