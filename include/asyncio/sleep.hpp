@@ -12,19 +12,6 @@
 namespace asyncio {
 
 namespace detail {
-/// The future a sleep waits on, embedded in the awaiter (so in the awaiting coroutine's
-/// frame: no allocation), with the timer that resolves it. Pinned: never moves once
-/// awaited; its reference count never drops to zero (the awaiter owns it).
-struct SleepFuture final : FutureBase, TimerNode {
-  SleepFuture() : FutureBase(nullptr) {}
-  TimerNode& node() { return *this; }
-  /// CPython `futures._set_result_unless_cancelled`, run from the ready queue.
-  static void on_timer(void* node, void*, Op op) {
-    if (op != Op::run) return;
-    auto* self = static_cast<SleepFuture*>(static_cast<TimerNode*>(node));
-    if (!self->done()) self->finish_with_value();
-  }
-};
 
 template <class T>
 struct SleepValue {
@@ -36,55 +23,70 @@ struct SleepValue<void> {
   void take() {}
 };
 
-/// Awaiter of `sleep`: for delay <= 0 one bare yield (one iteration, R29); otherwise a
-/// future resolved by a timer — the task resumes one iteration after the timer fires,
-/// exactly as CPython's `call_later(delay, _set_result_unless_cancelled, fut)`.
+/// Awaiter of `sleep`: for delay <= 0 one bare yield (one iteration, R29); otherwise the
+/// task parks on the awaiter's own timer (a `SleepWaiter`, detail/task_state.hpp, in the
+/// awaiting frame: no allocation, no future) and resumes one iteration after the timer
+/// fires, exactly as CPython's `call_later(delay, _set_result_unless_cancelled, fut)`
+/// followed by the future's done callback.
 template <class T>
 class SleepAwaiter {
  public:
   SleepAwaiter(double delay, SleepValue<T>&& v) : value_(std::move(v)) {
-    fut_.node().when = delay;  // the delay, until await_suspend makes it a deadline
+    w_.when = delay;  // the delay, until await_suspend makes it a deadline
   }
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   ~SleepAwaiter() {
-    if (task_) {
-      unpark(&fut_, task_);
-      // CPython: `finally: h.cancel()`.
-      if (fut_.node().scheduled()) task_->loop_->unschedule_timer(&fut_.node());
-    }
+    if (w_.state == SleepWaiter::State::idle) return;
+    TaskState* t = w_.task;
+    // The frame is destroyed while parked (loop closed): the task waits on nothing now.
+    if (t->fut_waiter_ == tag_sleep_waiter(&w_)) t->fut_waiter_ = nullptr;
+    // CPython: `finally: h.cancel()` (still armed after a cancel; queued, if it fell due).
+    if (w_.scheduled()) t->loop_->unschedule_timer(&w_);
   }
 
   bool await_ready() const {
-    check_not_nan(fut_.when);
+    check_not_nan(w_.when);
     return false;
   }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) {
-    task_ = h.promise().task();
-    LoopCore* loop = task_->loop_;
-    const double delay = fut_.node().when;
-    if (delay <= 0) {  // CPython's sleep(0): one bare yield; fut_ stays unbound (loop_ null)
-      yield_task(task_, h);
+    TaskState* t = h.promise().task();
+    w_.task = t;
+    const double delay = w_.when;
+    if (delay <= 0) {  // CPython's sleep(0): one bare yield; the waiter stays idle
+      yield_task(t, h);
       return;
     }
-    fut_.loop_ = loop;
-    fut_.node().when = loop->time() + delay;
-    fut_.node().fire = &SleepFuture::on_timer;
-    loop->add_timer(&fut_.node());
-    park_on(&fut_, h);
+    LoopCore* loop = t->loop_;
+    w_.state = SleepWaiter::State::armed;
+    w_.when = loop->time() + delay;
+    w_.fire = &on_timer;
+    loop->add_timer(&w_);
+    t->resume_ = h;
+    t->fut_waiter_ = tag_sleep_waiter(&w_);
   }
   T await_resume() {
-    task_->rethrow_injected();
-    if (fut_.loop_) fut_.throw_if_error();  // not after a sleep(0) yield
+    // A cancel while parked arrives as the injected CancelledError (cancel_sleep_waiter);
+    // after a yield, as any cancel of a runnable task (task_step's must-cancel).
+    w_.task->rethrow_injected();
     return value_.take();
   }
 
  private:
-  // Invariant: fut_.loop_ is null until a positive delay binds fut_ to the loop; before
-  // await_suspend, fut_.node().when holds the delay (it is a deadline afterwards).
-  SleepFuture fut_;
-  TaskState* task_ = nullptr;
+  /// CPython `futures._set_result_unless_cancelled` and the future's done callback: the
+  /// timer fell due (run from the ready queue), so the task's step is queued.
+  static void on_timer(void* node, void*, Op op) {
+    if (op != Op::run) return;
+    auto* w = static_cast<SleepWaiter*>(static_cast<TimerNode*>(node));
+    if (w->state != SleepWaiter::State::armed) return;
+    w->state = SleepWaiter::State::fired;
+    w->task->loop_->push_ready(&task_step_item, w->task, nullptr);
+  }
+
+  // Invariant: w_.state is idle until a positive delay arms the timer; before
+  // await_suspend, w_.when holds the delay (it is a deadline afterwards).
+  SleepWaiter w_;
   [[no_unique_address]] SleepValue<T> value_;
 };
 }  // namespace detail

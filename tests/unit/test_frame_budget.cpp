@@ -31,7 +31,7 @@ constexpr bool checked = true;
 constexpr bool checked = false;
 #endif
 constexpr std::size_t trivial_task_budget = 176;
-constexpr std::size_t sleeping_task_budget = 320;
+constexpr std::size_t sleeping_task_budget = 240;
 
 Coro<int> trivial(int i) { co_return i; }
 Coro<int> sleeper(int i) {

@@ -20,7 +20,7 @@
 namespace asyncio::detail {
 
 /// The future an I/O wait parks on: embedded in its awaiter, never freed through its
-/// reference count (the awaiter owns it; see SleepFuture).
+/// reference count (the awaiter owns it, as waiter_list.hpp's WaiterNode).
 struct IoFuture final : FutureBase {
   IoFuture() : FutureBase(nullptr) {}
 };

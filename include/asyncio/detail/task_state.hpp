@@ -39,8 +39,8 @@
 //                                                                         discard)
 //   a registered done callback            nothing (told Op::forget if the future dies first)
 //   a task's `fut_waiter_`                nothing: the awaiting expression keeps it alive
-//   an embedded future (sleep, waiter     its awaiter owns the one reference; it never
-//   node)                                 reaches zero (ops_->destroy is null)
+//   an embedded future (waiter node,      its awaiter owns the one reference; it never
+//   I/O wait; sleep has none)             reaches zero (ops_->destroy is null)
 
 #include <atomic>
 #include <coroutine>
@@ -96,7 +96,10 @@ struct TaskState : FutureBase, ListHook<LoopTasksTag> {
   };
   union {
     /// Task root: CPython `_fut_waiter`, the future this task is parked on (see the
-    /// invariant above).
+    /// invariant above). A task parked in `sleep` waits on the sleep's timer, not on a
+    /// future: its `fut_waiter_` is then the sleep's `SleepWaiter` with the low bit set
+    /// (never equal to a real future; `parked_future()` reads it as a future or null, and
+    /// `cancel_fut_waiter` dispatches on the tag).
     FutureBase* fut_waiter_ = nullptr;
     /// Inline frame (never a task): the root promise of the task running it
     /// (PromiseBase::task()).
@@ -127,6 +130,33 @@ struct TaskState : FutureBase, ListHook<LoopTasksTag> {
       std::rethrow_exception(std::exchange(exc_, nullptr));
   }
 };
+
+/// What a task parked in `sleep` waits on instead of a future (sleep.hpp: the awaiter is
+/// one, in the awaiting frame). CPython's sleep parks on a future resolved by
+/// `call_later(delay, _set_result_unless_cancelled, fut)`; the only things that future
+/// does are to wake its one task when the timer fires, one iteration later, and to be
+/// cancelled by `Task.cancel` (it then wakes the task with CancelledError(msg), one
+/// iteration later, and the timer stays armed until the task resumes: `finally:
+/// h.cancel()`). A timer node, the task and a state do the same in 40 bytes instead of a
+/// 104-byte future plus timer (docs/design.md).
+struct SleepWaiter : TimerNode {
+  enum class State : std::uint8_t { idle, armed, fired, cancelled };
+  TaskState* task = nullptr;
+  State state = State::idle;
+};
+
+/// `fut_waiter_` tagging (see TaskState::fut_waiter_).
+inline FutureBase* tag_sleep_waiter(SleepWaiter* w) {
+  return reinterpret_cast<FutureBase*>(reinterpret_cast<std::uintptr_t>(w) | 1u);
+}
+inline SleepWaiter* as_sleep_waiter(FutureBase* f) {
+  const auto bits = reinterpret_cast<std::uintptr_t>(f);
+  return bits & 1u ? reinterpret_cast<SleepWaiter*>(bits & ~std::uintptr_t{1}) : nullptr;
+}
+/// The future task `t` is parked on; null when runnable, running, or parked in `sleep`.
+inline FutureBase* parked_future(const TaskState* t) {
+  return as_sleep_waiter(t->fut_waiter_) ? nullptr : t->fut_waiter_;
+}
 
 /// CPython `Task.__repr__` ("<Task pending name='Task-1' coro=<main()>>"). src/task.cpp.
 std::string task_repr(TaskState* t);
@@ -169,6 +199,22 @@ void task_finish(TaskState* t);  // src/task.cpp: publishes the outcome, drops t
 // ---------------------------------------------------------------------------------------
 // The step (CPython: Task.__step / task_step_impl).
 
+/// Ready-queue entry: the step of a task with an exception to throw in (ctx = the task;
+/// whoever queued it stored the exception in inject_slot(), CPython `call_soon(step, exc)`).
+inline void task_step_inject_item(void* ctx, void*, Op op);
+
+/// CPython `fut.cancel(msg)` on the sleep's future (`_fut_waiter.cancel(msg)` in
+/// Task.cancel): pending → cancelled, the task woken at the next iteration with
+/// CancelledError(msg) (queued now, as the future's done callback would be); false once the
+/// timer has fired (the future is done: Task.cancel then sets `_must_cancel`).
+inline bool cancel_sleep_waiter(SleepWaiter* w, const std::string& msg);
+
+/// Cancels whatever task `t` is parked on (CPython `self._fut_waiter.cancel(msg)`).
+inline bool cancel_fut_waiter(TaskState* t, const std::string& msg) {
+  if (SleepWaiter* w = as_sleep_waiter(t->fut_waiter_)) return cancel_sleep_waiter(w, msg);
+  return cancel_future(t->fut_waiter_, msg);
+}
+
 /// Runs one step of task `t`, delivering `exc` (null: send None) at its suspension point.
 inline void task_step(TaskState* t, std::exception_ptr exc) {
   if (t->done()) [[unlikely]]
@@ -201,7 +247,7 @@ inline void task_step(TaskState* t, std::exception_ptr exc) {
     task_finish(t);
   } else if (t->must_cancel_ && t->fut_waiter_) {
     // Self-cancellation, then an await on a pending future: cancel that future (R23).
-    if (cancel_future(t->fut_waiter_, t->cancel_message())) t->must_cancel_ = false;
+    if (cancel_fut_waiter(t, t->cancel_message())) t->must_cancel_ = false;
   }
 }
 
@@ -209,12 +255,19 @@ inline void task_step(TaskState* t, std::exception_ptr exc) {
 inline void task_step_item(void* ctx, void*, Op op) {
   if (op == Op::run) task_step(static_cast<TaskState*>(ctx), nullptr);
 }
-/// Ready-queue entry: the step of a task with an exception to throw in (ctx = the task;
-/// whoever queued it stored the exception in inject_slot(), CPython `call_soon(step, exc)`).
 inline void task_step_inject_item(void* ctx, void*, Op op) {
   if (op != Op::run) return;
   auto* t = static_cast<TaskState*>(ctx);
   task_step(t, std::exchange(t->inject_slot(), nullptr));
+}
+
+inline bool cancel_sleep_waiter(SleepWaiter* w, const std::string& msg) {
+  if (w->state != SleepWaiter::State::armed) return false;
+  w->state = SleepWaiter::State::cancelled;
+  TaskState* t = w->task;
+  t->inject_slot() = std::make_exception_ptr(CancelledError(msg));
+  t->loop_->push_ready(&task_step_inject_item, t, nullptr);
+  return true;
 }
 
 /// Schedules the first step of a task set up by task_init: queued (CPython
@@ -239,7 +292,7 @@ inline void task_wakeup(void* ctx, void* fut, Op op) {
   std::exception_ptr exc;
   if (f->state_ != FutureState::finished || f->exc_) exc = f->result_error();
   // Released before the step, not after: the step ends the awaiting expression, which may
-  // own `f` (sleep's future lives in its awaiter) and whose storage the task's next
+  // own `f` (a waiter node lives in its awaiter) and whose storage the task's next
   // co_await may reuse. The awaiting expression's own reference keeps `f` alive meanwhile.
   ref.release_now();
   task_step(t, std::move(exc));
@@ -310,7 +363,7 @@ inline bool task_cancel(FutureBase* f, const std::string& msg) {
   t->log_traceback_ = false;
   if (t->done()) return false;
   ++t->num_cancels_requested_;
-  if (t->fut_waiter_ && cancel_future(t->fut_waiter_, msg)) return true;
+  if (t->fut_waiter_ && cancel_fut_waiter(t, msg)) return true;
   t->must_cancel_ = true;
   t->cancel_info().message = msg;
   return true;
