@@ -33,6 +33,7 @@
 
 #include <asyncio/asyncio.hpp>
 #include <cctype>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -405,16 +406,19 @@ class HttpProtocol {
 
   void answer(int status, std::string_view reason, std::string_view type, std::string_view body,
               bool head_only, std::string_view extra = {}) {
-    char line[64];
-    std::snprintf(line, sizeof line, "HTTP/1.1 %d ", status);
-    out_ += line;
+    char num[24];
+    out_ += "HTTP/1.1 ";
+    out_.append(num,
+                static_cast<std::size_t>(std::to_chars(num, num + sizeof num, status).ptr - num));
+    out_ += ' ';
     out_ += reason;
     out_ += "\r\nServer: asyncio-cpp\r\nDate: ";
     out_ += http_date();
     out_ += "\r\nContent-Type: ";
     out_ += type;
     out_ += "\r\nContent-Length: ";
-    out_ += std::to_string(body.size());
+    out_.append(
+        num, static_cast<std::size_t>(std::to_chars(num, num + sizeof num, body.size()).ptr - num));
     out_ += "\r\n";
     out_ += extra;
     if (!req_.keep_alive) out_ += "Connection: close\r\n";
