@@ -316,7 +316,13 @@ auto gather_range(R&& range) {
   LoopCore* loop = nullptr;
   std::size_t caller_futures = 0;
   std::vector<FutureBase*> children;
-  if constexpr (std::ranges::sized_range<R>) children.reserve(std::ranges::size(range));
+  if constexpr (std::ranges::sized_range<R>) {
+    const auto n = static_cast<std::size_t>(std::ranges::size(range));
+    children.reserve(n);
+    // Coroutines become tasks, each queueing its first step: room for all of them at once.
+    if constexpr (is_coro<std::remove_cvref_t<Elem>>::value)
+      if (n > 0) core_of(get_event_loop()).reserve_ready(n);
+  }
   try {
     for (auto&& a : range)
       children.push_back(gather_child(std::forward<decltype(a)>(a), loop, caller_futures));

@@ -49,6 +49,8 @@ class LoopCore {
   /// Appends `fn(ctx, arg)` to the ready queue (CPython: `call_soon`). Cost: one
   /// ring-buffer store.
   void push_ready(CallbackFn fn, void* ctx, void* arg) { ready_.push(ReadyItem{fn, ctx, arg}); }
+  /// Room for `n` more ready items (ReadyQueue::reserve).
+  void reserve_ready(std::size_t n) { ready_.reserve(n); }
   /// Schedules `node` at `node->when` (CPython: `call_at`).
   void add_timer(TimerNode* node) { timers_.push(node); }
   /// Lazily removes a scheduled timer from the heap; a no-op if it is not in the heap.

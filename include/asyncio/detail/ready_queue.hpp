@@ -54,10 +54,19 @@ class ReadyQueue {
   }
   static void noop(void*, void*, Op) {}
   bool empty() const { return tail_ == head_; }
+  /// Makes room for `n` more items at once (gather of N coroutines queues N first steps):
+  /// one allocation of the final size instead of doublings that copy the ring each time.
+  void reserve(std::size_t n) {
+    const std::size_t need = size() + n;
+    if (need <= cap_) return;
+    std::size_t ncap = cap_ ? cap_ : 64;
+    while (ncap < need) ncap *= 2;
+    grow_to(ncap);
+  }
 
  private:
-  [[gnu::noinline, gnu::cold]] void grow() {
-    std::size_t ncap = cap_ ? cap_ * 2 : 64;
+  [[gnu::noinline, gnu::cold]] void grow() { grow_to(cap_ ? cap_ * 2 : 64); }
+  void grow_to(std::size_t ncap) {
     auto* nbuf = static_cast<ReadyItem*>(std::malloc(ncap * sizeof(ReadyItem)));
     if (!nbuf) throw std::bad_alloc();
     for (std::size_t i = head_; i != tail_; ++i) nbuf[i - head_] = buf_[i & (cap_ - 1)];
