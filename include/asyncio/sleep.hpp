@@ -13,6 +13,42 @@ namespace asyncio {
 
 namespace detail {
 
+/// CPython `futures._set_result_unless_cancelled` and the future's done callback: the
+/// timer fell due (run from the ready queue), so the task's step is queued.
+inline void sleep_on_timer(void* node, void*, Op op) {
+  if (op != Op::run) return;
+  auto* w = static_cast<SleepWaiter*>(static_cast<TimerNode*>(node));
+  if (w->state != SleepWaiter::State::armed) return;
+  w->state = SleepWaiter::State::fired;
+  w->task->loop_->push_ready(&task_step_item, w->task, nullptr);
+}
+
+// Out of line (noinline) on purpose: the awaiter's two slow halves would otherwise be
+// inlined into every coroutine that sleeps, and a larger coroutine body (its `.actor`
+// function) makes every exception thrown into it dearer to unwind (W4:
+// docs/benchmarks.md).
+
+/// Arms `w` (its `when` holds the delay) and parks the task on it at `h`.
+[[gnu::noinline]] inline void sleep_arm(SleepWaiter& w, std::coroutine_handle<> h) {
+  TaskState* t = w.task;
+  LoopCore* loop = t->loop_;
+  w.state = SleepWaiter::State::armed;
+  w.when = loop->time() + w.when;
+  w.fire = &sleep_on_timer;
+  loop->add_timer(&w);
+  t->resume_ = h;
+  t->fut_waiter_ = tag_sleep_waiter(&w);
+}
+
+/// The end of an armed sleep's awaiter: CPython's `finally: h.cancel()`.
+[[gnu::noinline]] inline void sleep_release(SleepWaiter& w) {
+  TaskState* t = w.task;
+  // The frame is destroyed while parked (loop closed): the task waits on nothing now.
+  if (t->fut_waiter_ == tag_sleep_waiter(&w)) t->fut_waiter_ = nullptr;
+  // Still armed after a cancel; queued on the ready queue if it fell due meanwhile.
+  if (w.scheduled()) t->loop_->unschedule_timer(&w);
+}
+
 template <class T>
 struct SleepValue {
   T value;
@@ -37,12 +73,7 @@ class SleepAwaiter {
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   ~SleepAwaiter() {
-    if (w_.state == SleepWaiter::State::idle) return;
-    TaskState* t = w_.task;
-    // The frame is destroyed while parked (loop closed): the task waits on nothing now.
-    if (t->fut_waiter_ == tag_sleep_waiter(&w_)) t->fut_waiter_ = nullptr;
-    // CPython: `finally: h.cancel()` (still armed after a cancel; queued, if it fell due).
-    if (w_.scheduled()) t->loop_->unschedule_timer(&w_);
+    if (w_.state != SleepWaiter::State::idle) sleep_release(w_);
   }
 
   bool await_ready() const {
@@ -53,18 +84,11 @@ class SleepAwaiter {
   void await_suspend(std::coroutine_handle<P> h) {
     TaskState* t = h.promise().task();
     w_.task = t;
-    const double delay = w_.when;
-    if (delay <= 0) {  // CPython's sleep(0): one bare yield; the waiter stays idle
+    if (w_.when <= 0) {  // CPython's sleep(0): one bare yield; the waiter stays idle
       yield_task(t, h);
       return;
     }
-    LoopCore* loop = t->loop_;
-    w_.state = SleepWaiter::State::armed;
-    w_.when = loop->time() + delay;
-    w_.fire = &on_timer;
-    loop->add_timer(&w_);
-    t->resume_ = h;
-    t->fut_waiter_ = tag_sleep_waiter(&w_);
+    sleep_arm(w_, h);
   }
   T await_resume() {
     // A cancel while parked arrives as the injected CancelledError (cancel_sleep_waiter);
@@ -74,16 +98,6 @@ class SleepAwaiter {
   }
 
  private:
-  /// CPython `futures._set_result_unless_cancelled` and the future's done callback: the
-  /// timer fell due (run from the ready queue), so the task's step is queued.
-  static void on_timer(void* node, void*, Op op) {
-    if (op != Op::run) return;
-    auto* w = static_cast<SleepWaiter*>(static_cast<TimerNode*>(node));
-    if (w->state != SleepWaiter::State::armed) return;
-    w->state = SleepWaiter::State::fired;
-    w->task->loop_->push_ready(&task_step_item, w->task, nullptr);
-  }
-
   // Invariant: w_.state is idle until a positive delay arms the timer; before
   // await_suspend, w_.when holds the delay (it is a deadline afterwards).
   SleepWaiter w_;

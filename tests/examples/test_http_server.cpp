@@ -13,6 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -30,19 +31,29 @@ using namespace std::chrono_literals;
 /// The server on its own loop in a thread; stop() (or the destructor) ends it.
 class ServerThread {
  public:
-  explicit ServerThread(http_example::Limits limits) : limits_(limits) {
-    std::promise<int> port;
-    auto port_f = port.get_future();
-    thread_ = std::thread([this, &port] {
+  /// `port` 0: any free port; `reuse_port`: SO_REUSEPORT (several loops on one port).
+  explicit ServerThread(http_example::Limits limits, int port = 0, bool reuse_port = false)
+      : limits_(limits), want_port_(port), reuse_port_(reuse_port) {
+    std::promise<int> bound;
+    auto port_f = bound.get_future();
+    thread_ = std::thread([this, &bound] {
       asyncio::EventLoop loop;
       loop_ = &loop;
-      loop.run_until_complete(main(loop, port));
+      try {
+        loop.run_until_complete(main(loop, bound));
+      } catch (...) {  // before the port was known: the constructor rethrows it
+        try {
+          bound.set_exception(std::current_exception());
+        } catch (const std::future_error&) {
+        }
+      }
       loop.close();
     });
     port_ = port_f.get();
   }
   ~ServerThread() { stop(); }
   int port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
   void stop() {
     if (!thread_.joinable()) return;
     loop_->call_soon_threadsafe([this] { stop_.set_result(); });
@@ -54,8 +65,14 @@ class ServerThread {
     stop_ = loop.create_future<void>();
     asyncio::ServerOptions opts;
     opts.backlog = 1024;  // as examples/http_server.cpp (ManyConnectionsAtOnce opens 200)
+    opts.reuse_port = reuse_port_;
     asyncio::Server server = co_await asyncio::create_server(
-        loop, [this] { return http_example::HttpProtocol(&limits_); }, "127.0.0.1", 0, opts);
+        loop,
+        [this] {
+          ++accepted_;
+          return http_example::HttpProtocol(&limits_);
+        },
+        "127.0.0.1", want_port_, opts);
     port.set_value(server.sockets()[0].getsockname().port);
     co_await stop_;
     server.close();
@@ -64,6 +81,9 @@ class ServerThread {
   }
 
   http_example::Limits limits_;
+  int want_port_;
+  bool reuse_port_;
+  std::atomic<int> accepted_{0};
   std::thread thread_;
   asyncio::EventLoop* loop_ = nullptr;
   asyncio::Future<void> stop_;
@@ -413,6 +433,31 @@ TEST(HttpServerRaw, ManyConnectionsAtOnce) {
               (std::vector<std::string>{R"({"message":"Hello, World!"})"}));
     ::close(fd);
   }
+}
+
+// --- one loop per core -------------------------------------------------------------------
+
+TEST(HttpServerLoops, TwoLoopsShareOnePortWithReusePort) {
+  // As `http_server PORT 2`: two threads, each its own loop and listening socket on the
+  // same port (SO_REUSEPORT); the kernel spreads the connections, the loops share nothing.
+  ServerThread a(test_limits(), 0, true);
+  ServerThread b(test_limits(), a.port(), true);
+  ASSERT_EQ(b.port(), a.port());
+  for (int i = 0; i < 64; ++i) {
+    std::string raw =
+        exchange(a.port(), "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ(bodies(raw), (std::vector<std::string>{"Hello, World!"})) << i;
+  }
+  EXPECT_EQ(a.accepted() + b.accepted(), 64);
+  // 64 connections from distinct source ports: both loops served some (the chance that
+  // the kernel's hash sends all of them to one socket is 2^-63).
+  EXPECT_GT(a.accepted(), 0);
+  EXPECT_GT(b.accepted(), 0);
+  // One loop stops; the other keeps serving the port.
+  a.stop();
+  std::string raw =
+      exchange(b.port(), "GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(bodies(raw), (std::vector<std::string>{R"({"message":"Hello, World!"})"}));
 }
 
 }  // namespace

@@ -324,21 +324,27 @@ inline void yield_task(TaskState* t, std::coroutine_handle<> h) {
 /// Parks the task running `h` on the pending future `f`: the awaiting half of CPython's
 /// step ("result is a future: add_done_callback(wakeup)"), with its two checks (the task
 /// itself, another loop), which throw a RuntimeError into the task at its next step.
+/// park_on's refusal (out of line, as every error path an awaiter inlines into a coroutine
+/// body: a larger `.actor` function makes every exception thrown into it dearer to
+/// unwind, docs/benchmarks.md "W4 against its floor").
+[[gnu::noinline, gnu::cold]] inline void park_refused(TaskState* t, FutureBase* f) {
+  if (f == t) {
+    t->inject_slot() =
+        std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + task_repr(t)));
+  } else {
+    t->inject_slot() =
+        std::make_exception_ptr(RuntimeError("Task " + task_repr(t) + " got Future " +
+                                             future_repr(f) + " attached to a different loop"));
+  }
+  t->loop_->push_ready(&task_step_inject_item, t, nullptr);
+}
+
 template <class P>
 void park_on(FutureBase* f, std::coroutine_handle<P> h) {
   TaskState* t = h.promise().task();
   t->resume_ = h;
-  if (f == t) [[unlikely]] {
-    t->inject_slot() =
-        std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + task_repr(t)));
-    t->loop_->push_ready(&task_step_inject_item, t, nullptr);
-    return;
-  }
-  if (f->loop_ != t->loop_) [[unlikely]] {
-    t->inject_slot() =
-        std::make_exception_ptr(RuntimeError("Task " + task_repr(t) + " got Future " +
-                                             future_repr(f) + " attached to a different loop"));
-    t->loop_->push_ready(&task_step_inject_item, t, nullptr);
+  if (f == t || f->loop_ != t->loop_) [[unlikely]] {
+    park_refused(t, f);
     return;
   }
   park_task(t, h, f, &task_wakeup, t);
