@@ -86,7 +86,9 @@ struct ConnectionOptions {
   /// nullopt: `host`, as CPython.
   std::optional<std::string> server_hostname = std::nullopt;
   double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
-  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
+  /// `ssl_shutdown_timeout=` (seconds): how long close() waits for the peer's close_notify
+  /// before aborting the connection (connection_lost gets TimeoutError).
+  double ssl_shutdown_timeout = 30.0;
 };
 
 /// Options of `create_datagram_endpoint`. **Python:** its keyword arguments `family=`,
@@ -136,7 +138,8 @@ Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_unix_connection(Eve
 
 /// Listens on the UNIX socket `path`, as create_server: a stale socket file there is
 /// removed before binding, and the file is removed by `Server::close()` (3.13,
-/// `cleanup_socket=True`) if it is still the one bound. `opts.limit` is not used.
+/// `cleanup_socket=True`) if it is still the one bound. `opts.limit` is not used;
+/// `opts.ssl` serves TLS as create_server's.
 /// **Exceptions:** OSError("[Errno 98] Address '/tmp/x' is already in use") when `path` is
 /// another kind of file. **Python:** `await loop.create_unix_server(protocol_factory,
 /// path, backlog=, start_serving=, cleanup_socket=)`.
@@ -249,7 +252,12 @@ Coro<Server> create_unix_server(EventLoop& loop, F protocol_factory, std::string
                                 UnixServerOptions opts) {
   detail::check_factory<F>();
   return detail::create_unix_server_impl(
-      loop, detail::make_conn_factory(std::move(protocol_factory)), std::move(path), opts);
+      loop,
+      detail::make_conn_factory(
+          std::move(protocol_factory),
+          detail::tls_params(opts.ssl, true, std::nullopt, {}, opts.ssl_handshake_timeout,
+                             opts.ssl_shutdown_timeout)),
+      std::move(path), opts);
 }
 
 template <class F>
