@@ -162,7 +162,9 @@ class SSLContext {
 /// A context with CPython's secure defaults for `purpose`: `SERVER_AUTH` makes a client
 /// context (`check_hostname`, `CERT_REQUIRED`) trusting `cafile`, or the system store when
 /// `cafile` is empty; `CLIENT_AUTH` makes a server context (load its certificate with
-/// `load_cert_chain`). Minimum version TLS 1.2, as CPython 3.13.
+/// `load_cert_chain`). Minimum version TLS 1.2 and the verify flags
+/// `VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT` (a CA certificate without key usage is
+/// refused: "CA cert does not include key usage extension"), as CPython 3.13.
 /// **Python:** `ssl.create_default_context(purpose=Purpose.SERVER_AUTH, cafile=None)`.
 SSLContext create_default_context(Purpose purpose = Purpose::SERVER_AUTH,
                                   const std::string& cafile = {});

@@ -310,6 +310,23 @@ TEST(TlsEngine, ExpiredCertificate) {
                         "certificate has expired");
 }
 
+// CPython 3.13's default context is VERIFY_X509_STRICT: a CA without key usage is refused.
+TEST(TlsEngine, StrictVerificationAsCPython313) {
+  NEED_CERTS();
+  const std::string d = certs().dir.string();
+  const std::string cmds[] = {
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + d + "/lax_ca.key -out " + d +
+          "/lax_ca.pem -days 30 -subj '/CN=lax CA'",
+      "openssl x509 -req -in " + d + "/leaf.csr -CA " + d + "/lax_ca.pem -CAkey " + d +
+          "/lax_ca.key -CAcreateserial -out " + d + "/lax_leaf.pem -days 30 -extfile " + d +
+          "/ext.cnf",
+  };
+  for (const auto& c : cmds) ASSERT_EQ(std::system((c + " >/dev/null 2>&1").c_str()), 0) << c;
+  auto cctx = asyncio::create_default_context(asyncio::Purpose::SERVER_AUTH, d + "/lax_ca.pem");
+  expect_verify_failure(cctx, server_context(d + "/lax_leaf.pem"), "localhost",
+                        "CA cert does not include key usage extension");
+}
+
 TEST(TlsEngine, NoVerification) {
   NEED_CERTS();
   asyncio::SSLContext cctx(asyncio::PROTOCOL_TLS_CLIENT);
@@ -712,9 +729,10 @@ TEST(TlsInterop, OpensslSClientAgainstOurServer) {
   }());
 }
 
-// Disabled: CPython 3.13's client sends "certificate unknown" on these test certificates
-// and then reports an EOF (under investigation; openssl s_client accepts them).
-TEST(TlsInterop, DISABLED_CPythonSslClientAgainstOurServer) {
+// CPython 3.13's create_default_context verifies with VERIFY_X509_STRICT: with a CA
+// certificate lacking key usage its client fails ("CA cert does not include key usage
+// extension") and sends the alert "certificate unknown"; the test CA has it.
+TEST(TlsInterop, CPythonSslClientAgainstOurServer) {
   NEED_CERTS();
   if (std::system("PYENV_VERSION=3.13.0 python3 -c 'import ssl' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "needs CPython 3.13 (PYENV_VERSION=3.13.0 python3)";
