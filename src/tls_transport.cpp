@@ -275,13 +275,25 @@ bool tls_eof_received(SocketTransport* t) {
     handshake_failed(t, std::make_exception_ptr(ConnectionResetError("")));
     return true;
   }
-  // The socket ended without close_notify: CPython's shutdown fails with this error and
-  // the protocol's connection_lost gets it.
-  transport_force_close(
-      t, std::make_exception_ptr(SSLError(8,
-                                          "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred "
-                                          "in violation of protocol",
-                                          "SSL", "UNEXPECTED_EOF_WHILE_READING")));
+  // The socket ended without close_notify. CPython 3.13 (eof_received in WRAPPED: FLUSHING,
+  // then SHUTDOWN) sends its close_notify, calls the protocol's eof_received (its answer
+  // cannot keep a TLS transport open) and closes: connection_lost(None), no error.
+  L->shutdown_sent = true;
+  try {
+    (void)L->engine.shutdown();
+  } catch (...) {
+  }
+  flush(t);
+  if (!L->eof_delivered && !t->lost) {
+    L->eof_delivered = true;
+    try {
+      (void)t->ops->eof_received(t->protocol);
+    } catch (...) {
+      fatal(t, std::current_exception(), "Error calling eof_received()");
+      return true;
+    }
+  }
+  transport_close(t);
   return true;
 }
 
