@@ -177,7 +177,8 @@ ExtraInfo Transport::get_extra_info(std::string_view name) const {
         std::optional<PeerCertificate> c = e->getpeercert();
         return c ? ExtraInfo(std::move(*c)) : ExtraInfo();
       }
-      if (name == "cipher") return CipherInfo(e->cipher_name(), e->cipher_version(), e->cipher_bits());
+      if (name == "cipher")
+        return CipherInfo(e->cipher_name(), e->cipher_version(), e->cipher_bits());
       return {};  // compression: None
     }
   }

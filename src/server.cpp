@@ -500,8 +500,8 @@ ConnFactory stream_factory(ClientCallback cb, std::size_t limit,
 Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o) {
   std::optional<TlsParams> tls;
   try {
-    tls = tls_params(o.ssl, true, std::nullopt, {}, o.ssl_handshake_timeout,
-                     o.ssl_shutdown_timeout);
+    tls =
+        tls_params(o.ssl, true, std::nullopt, {}, o.ssl_handshake_timeout, o.ssl_shutdown_timeout);
   } catch (...) {
     if (cb.destroy) cb.destroy(cb.obj);
     throw;
@@ -516,8 +516,8 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
 Coro<Server> start_unix_server_impl(ClientCallback cb, std::string path, UnixServerOptions o) {
   std::optional<TlsParams> tls;
   try {
-    tls = tls_params(o.ssl, true, std::nullopt, {}, o.ssl_handshake_timeout,
-                     o.ssl_shutdown_timeout);
+    tls =
+        tls_params(o.ssl, true, std::nullopt, {}, o.ssl_handshake_timeout, o.ssl_shutdown_timeout);
   } catch (...) {
     if (cb.destroy) cb.destroy(cb.obj);
     throw;

@@ -30,8 +30,8 @@ asio::awaitable<void> session(ssl::stream<tcp::socket> stream) {
 asio::awaitable<void> listener(tcp::acceptor acceptor, ssl::context& tls) {
   for (;;) {
     tcp::socket sock = co_await acceptor.async_accept(asio::use_awaitable);
-    asio::co_spawn(acceptor.get_executor(),
-                   session(ssl::stream<tcp::socket>(std::move(sock), tls)), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(ssl::stream<tcp::socket>(std::move(sock), tls)),
+                   asio::detached);
   }
 }
 }  // namespace

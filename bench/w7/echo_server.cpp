@@ -50,6 +50,6 @@ asyncio::Coro<void> amain(int port, std::string cert, std::string key) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  asyncio::run(amain(argc > 1 ? std::atoi(argv[1]) : 0, argc > 3 ? argv[2] : "",
-                     argc > 3 ? argv[3] : ""));
+  asyncio::run(
+      amain(argc > 1 ? std::atoi(argv[1]) : 0, argc > 3 ? argv[2] : "", argc > 3 ? argv[3] : ""));
 }
