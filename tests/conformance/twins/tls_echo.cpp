@@ -86,6 +86,8 @@ void make_certs(const std::string& d) {
     if (std::system((c + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error(c);
 }
 
+asyncio::Event* server_eof = nullptr;  // set when the handler has read EOF
+
 Coro<void> handler(StreamReader reader, StreamWriter writer) {
   bool first = true;
   for (;;) {
@@ -104,6 +106,7 @@ Coro<void> handler(StreamReader reader, StreamWriter writer) {
     co_await writer.drain();
   }
   say("server: eof");
+  server_eof->set();
   writer.close();
   co_await writer.wait_closed();
 }
@@ -126,6 +129,8 @@ struct StartTlsServer {
 };
 
 Coro<void> amain(std::string d) {
+  asyncio::Event eof_event;
+  server_eof = &eof_event;
   auto sctx = asyncio::create_default_context(asyncio::Purpose::CLIENT_AUTH);
   sctx.load_cert_chain(d + "/leaf.pem", d + "/leaf.key");
   auto cctx = asyncio::create_default_context(asyncio::Purpose::SERVER_AUTH, d + "/ca.pem");
@@ -166,6 +171,16 @@ Coro<void> amain(std::string d) {
   writer.close();
   co_await writer.wait_closed();
   say("client: closed");
+  co_await eof_event.wait();
+  eof_event.clear();
+
+  // A client that goes without close_notify: an EOF for the server, not an error.
+  auto rw_abort = co_await asyncio::open_connection("127.0.0.1", port, o);
+  rw_abort.second.write("abort next\n");
+  say("client: echo ", b(co_await rw_abort.first.readline()));
+  rw_abort.second.abort();
+  co_await eof_event.wait();
+  say("client: aborted");
 
   struct Case {
     const char* label;

@@ -30,6 +30,9 @@ def make_certs(d):
         subprocess.run(c + " >/dev/null 2>&1", shell=True, check=True)
 
 
+server_eof = None  # an asyncio.Event, set when the handler has read EOF
+
+
 async def handler(reader, writer):
     first = True
     while line := await reader.readline():
@@ -42,11 +45,14 @@ async def handler(reader, writer):
         writer.write(line.upper())
         await writer.drain()
     print("server: eof")
+    server_eof.set()
     writer.close()
     await writer.wait_closed()
 
 
 async def main():
+    global server_eof
+    server_eof = asyncio.Event()
     with tempfile.TemporaryDirectory() as d:
         make_certs(d)
         sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -76,6 +82,17 @@ async def main():
         writer.close()
         await writer.wait_closed()
         print("client: closed")
+        await server_eof.wait()
+        server_eof.clear()
+
+        # A client that goes without close_notify: an EOF for the server, not an error.
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=cctx,
+                                                       server_hostname="localhost")
+        writer.write(b"abort next\n")
+        print(f"client: echo {await reader.readline()!r}")
+        writer.transport.abort()
+        await server_eof.wait()
+        print("client: aborted")
 
         for label, ctx, host in [("wrong name", cctx, "example.com"),
                                  ("untrusted", other, "localhost")]:
