@@ -989,6 +989,43 @@ TEST(TlsStreams, UnixServerAndConnection) {
   }());
 }
 
+TEST(TlsTransport, UnixProtocolServerAndConnection) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sctx = server_context(certs().leaf());
+    auto cctx = client_context();
+    const std::string path = (certs().dir / "tls_proto.sock").string();
+    std::vector<std::string> slog, clog;
+    asyncio::UnixServerOptions so;
+    so.ssl = &sctx;
+    Server server = co_await asyncio::create_unix_server(
+        loop, [&] { return Recorder{&slog, {}, true, {}}; }, path, so);
+    asyncio::ConnectionOptions co;
+    co.ssl = &cctx;
+    std::string err;
+    try {
+      co_await asyncio::create_unix_connection(
+          loop, [&] { return Recorder{&clog, {}, false, {}}; }, path, co);
+    } catch (const std::invalid_argument& e) {
+      err = e.what();
+    }
+    EXPECT_EQ(err, "you have to pass server_hostname when using ssl");
+    co.server_hostname = "localhost";
+    Future<void> clost = loop.create_future<void>();
+    auto t_p = co_await asyncio::create_unix_connection(
+        loop, [&] { return Recorder{&clog, clost, false, {}}; }, path, co);
+    EXPECT_EQ(t_p.first.get_extra_info<asyncio::SSLObject>("ssl_object")->version(), "TLSv1.3");
+    t_p.first.write("unix tls");
+    EXPECT_TRUE(co_await until([&] { return clog.size() == 2 && clog[1] == "data:unix tls"; }));
+    t_p.first.close();
+    co_await clost;
+    EXPECT_EQ(clog.back(), "lost:None");
+    server.close();
+    co_await server.wait_closed();
+  }());
+}
+
 TEST(TlsStreams, BadTimeoutsAreValueErrors) {
   NEED_CERTS();
   run([]() -> Coro<void> {
