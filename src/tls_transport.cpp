@@ -36,6 +36,7 @@ struct TlsLayer {
   bool failed = false;               // the handshake failed: nothing more goes through
   bool shutdown_sent = false;        // close_notify was sent
   bool eof_delivered = false;        // the protocol's eof_received was called
+  bool read_pending = false;         // reading was paused with decrypted data maybe left
   std::string pending;               // plaintext written before the handshake completed
   std::string out;                   // ciphertext scratch
 };
@@ -226,7 +227,18 @@ void tls_data_received(SocketTransport* t, const char* data, std::size_t n) {
     return;
   }
   if (!L->engine.handshake_done() && !handshake_step(t)) return;
+  tls_read_loop(t);
+}
+
+void tls_read_loop(SocketTransport* t) {
+  TlsLayer* L = t->tls;
   while (!t->lost) {
+    if (t->reading_paused) {
+      // pause_reading() from data_received: what is decrypted (or still buffered in the
+      // engine) waits for resume_reading(), as CPython's _app_reading_paused.
+      L->read_pending = true;
+      break;
+    }
     std::size_t got = 0;
     TlsEngine::Status st;
     try {
@@ -260,6 +272,26 @@ void tls_data_received(SocketTransport* t, const char* data, std::size_t n) {
     break;
   }
   if (!t->lost) flush(t);  // session tickets, key updates
+}
+
+void tls_resume_reading(SocketTransport* t) {
+  TlsLayer* L = t->tls;
+  if (!L->read_pending) return;
+  L->read_pending = false;
+  // CPython: `call_soon(self._do_read)`: the rest, one callback later.
+  t->loop->call_soon([tr = TransportAccess::transport(t)] {
+    SocketTransport* t = TransportAccess::get(tr);
+    if (t->lost || t->fd < 0) return;
+    if (t->reading_paused) {
+      t->tls->read_pending = true;
+      return;
+    }
+    try {
+      tls_read_loop(t);
+    } catch (...) {
+      fatal(t, std::current_exception(), "Fatal error: protocol.data_received() call failed.");
+    }
+  });
 }
 
 bool tls_eof_received(SocketTransport* t) {

@@ -410,6 +410,9 @@ void transport_resume_reading(SocketTransport* t) {
   if (t->closing || !t->reading_paused) return;
   t->reading_paused = false;
   if (!t->eof_read) t->loop->watch_fd(t->fd, false, &t->read_watch);
+#ifdef ASYNCIO_HAS_TLS
+  if (t->tls) tls_resume_reading(t);
+#endif
 }
 
 void transport_close(SocketTransport* t) {

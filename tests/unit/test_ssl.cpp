@@ -759,7 +759,7 @@ TEST(TlsExtraInfo, ClientAndServerTransports) {
     cctx.set_minimum_version(asyncio::TLSVersion::TLSv1_3);
     std::vector<std::string> slog, clog;
     Future<void> slost = loop.create_future<void>();
-    std::vector<Transport> server_side;
+    Future<void> clost_end = loop.create_future<void>();
     asyncio::ServerOptions so;
     so.ssl = &sctx;
     Server server = co_await asyncio::create_server(
@@ -774,7 +774,7 @@ TEST(TlsExtraInfo, ClientAndServerTransports) {
     auto t_p = co_await asyncio::create_connection(
         loop,
         [&] {
-          return Recorder{&clog, {}, false, {}};
+          return Recorder{&clog, clost_end, false, {}};
         },
         "127.0.0.1", port_of(server), co);
     Transport t = t_p.first;
@@ -822,6 +822,7 @@ TEST(TlsExtraInfo, ClientAndServerTransports) {
     server.close_clients();
     co_await slost;
     t.close();
+    co_await clost_end;  // the protocol's log lives in this frame
     server.close();
     co_await server.wait_closed();
     // The SSLObject outlives the connection.
@@ -1000,13 +1001,21 @@ TEST(TlsTransport, UnixProtocolServerAndConnection) {
     asyncio::UnixServerOptions so;
     so.ssl = &sctx;
     Server server = co_await asyncio::create_unix_server(
-        loop, [&] { return Recorder{&slog, {}, true, {}}; }, path, so);
+        loop,
+        [&] {
+          return Recorder{&slog, {}, true, {}};
+        },
+        path, so);
     asyncio::ConnectionOptions co;
     co.ssl = &cctx;
     std::string err;
     try {
       co_await asyncio::create_unix_connection(
-          loop, [&] { return Recorder{&clog, {}, false, {}}; }, path, co);
+          loop,
+          [&] {
+            return Recorder{&clog, {}, false, {}};
+          },
+          path, co);
     } catch (const std::invalid_argument& e) {
       err = e.what();
     }
@@ -1014,7 +1023,11 @@ TEST(TlsTransport, UnixProtocolServerAndConnection) {
     co.server_hostname = "localhost";
     Future<void> clost = loop.create_future<void>();
     auto t_p = co_await asyncio::create_unix_connection(
-        loop, [&] { return Recorder{&clog, clost, false, {}}; }, path, co);
+        loop,
+        [&] {
+          return Recorder{&clog, clost, false, {}};
+        },
+        path, co);
     EXPECT_EQ(t_p.first.get_extra_info<asyncio::SSLObject>("ssl_object")->version(), "TLSv1.3");
     t_p.first.write("unix tls");
     EXPECT_TRUE(co_await until([&] { return clog.size() == 2 && clog[1] == "data:unix tls"; }));
@@ -1023,6 +1036,75 @@ TEST(TlsTransport, UnixProtocolServerAndConnection) {
     EXPECT_EQ(clog.back(), "lost:None");
     server.close();
     co_await server.wait_closed();
+  }());
+}
+
+// pause_reading() in data_received stops the delivery at once, also of what is already
+// decrypted; resume_reading() delivers the rest.
+struct PausingServer {
+  std::size_t* got;
+  int* calls;
+  Transport* out;
+  Transport transport;
+  void connection_made(Transport t) {
+    transport = t;
+    *out = t;
+  }
+  void data_received(std::string_view d) {
+    *got += d.size();
+    ++*calls;
+    transport.pause_reading();
+  }
+};
+
+TEST(TlsTransport, PauseReadingInsideDataReceived) {
+  NEED_CERTS();
+  run([]() -> Coro<void> {
+    EventLoop& loop = asyncio::get_running_loop();
+    auto sctx = server_context(certs().leaf());
+    auto cctx = client_context();
+    std::size_t got = 0;
+    int calls = 0;
+    Transport st;
+    asyncio::ServerOptions so;
+    so.ssl = &sctx;
+    Server server = co_await asyncio::create_server(
+        loop,
+        [&] {
+          return PausingServer{&got, &calls, &st, {}};
+        },
+        std::string("127.0.0.1"), 0, so);
+    asyncio::ConnectionOptions co;
+    co.ssl = &cctx;
+    co.server_hostname = "localhost";
+    std::vector<std::string> clog;
+    Future<void> clost_end = loop.create_future<void>();
+    auto t_p = co_await asyncio::create_connection(
+        loop,
+        [&] {
+          return Recorder{&clog, clost_end, false, {}};
+        },
+        "127.0.0.1", port_of(server), co);
+    t_p.first.write(std::string(100000, 'p'));  // 7 records of at most 16 KiB
+    EXPECT_TRUE(co_await until([&] { return calls == 1; }));
+    for (int i = 0; i < 200; ++i) co_await asyncio::sleep(0);
+    EXPECT_EQ(calls, 1);  // paused: nothing more, though more is decrypted or on the socket
+    EXPECT_LE(got, 16384u);
+    EXPECT_FALSE(st.is_reading());
+    // Each resume_reading() lets exactly one more data_received through.
+    for (int i = 0; i < 100 && got < 100000; ++i) {
+      const int before = calls;
+      st.resume_reading();
+      EXPECT_TRUE(co_await until([&] { return calls == before + 1; }));
+      for (int k = 0; k < 5; ++k) co_await asyncio::sleep(0);
+      EXPECT_EQ(calls, before + 1);
+    }
+    EXPECT_EQ(got, 100000u);
+    t_p.first.close();
+    server.close();
+    server.abort_clients();
+    co_await server.wait_closed();
+    co_await clost_end;  // the protocol's log lives in this frame
   }());
 }
 
@@ -1243,10 +1325,11 @@ TEST(StartTls, Errors) {
         co_await until([&] { return !clog.empty() && clog.back().rfind("lost:", 0) == 0; }));
     EXPECT_TRUE(t_p.first.is_closing());
     // On a closing transport.
+    Future<void> clost_end = loop.create_future<void>();
     auto t2 = co_await asyncio::create_connection(
         loop,
         [&] {
-          return Recorder{&clog, {}, false, {}};
+          return Recorder{&clog, clost_end, false, {}};
         },
         "127.0.0.1", port_of(server));
     t2.first.close();
@@ -1257,6 +1340,7 @@ TEST(StartTls, Errors) {
       err = e.what();
     }
     EXPECT_EQ(err, "Connection lost");
+    co_await clost_end;  // the protocol's log lives in this frame
     server.close();
     co_await server.wait_closed();
   }());

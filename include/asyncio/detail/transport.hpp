@@ -264,6 +264,10 @@ void transport_set_tls(SocketTransport* t, const TlsParams& p);
 /// What src/transport.cpp calls on a TLS transport instead of the plain path.
 void tls_start(SocketTransport* t);
 void tls_data_received(SocketTransport* t, const char* data, std::size_t n);
+/// Decrypts and delivers what the engine holds, until it needs more or reading is paused.
+void tls_read_loop(SocketTransport* t);
+/// `resume_reading()`: what was left when reading was paused is delivered one callback later.
+void tls_resume_reading(SocketTransport* t);
 bool tls_eof_received(SocketTransport* t);
 void tls_write(SocketTransport* t, std::string_view data);
 /// close_notify; true when the close now waits for the peer's (`tls_shutdown_wait`).
