@@ -22,6 +22,12 @@ and the ratio of our figure to each peer's.
 
     python3 bench/w7.py            # full: 5 runs x 200,000 echoes (<= 10 s each)
     python3 bench/w7.py --quick    # < 1 min: 3 runs x 20,000 echoes
+    python3 bench/w7.py --tls      # the stream servers over TLS 1.3 (see below)
+
+With --tls, the stream servers serve TLS 1.3 (a certificate made with the openssl CLI at
+run time): ours (start_server ssl=), CPython's and uvloop's (asyncio.start_server ssl=),
+and Boost.Asio's ssl::stream (bench/w7/echo_asio_tls.cpp); the load generator is
+bench_w7_loadgen_tls (the same program over OpenSSL, handshakes before the clock starts).
 
 Missing Debian packages (python3-uvloop, libboost1.81-dev) are installed with apt-get
 (as root, only if missing); a peer that still cannot run is reported as such.
@@ -85,10 +91,11 @@ def build():
                     *(["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"] if shutil.which("ccache") else [])],
                    check=True, stdout=subprocess.DEVNULL)
     targets = ["bench_w7_loadgen", "bench_w7_echo", "bench_w7_echo_protocol"]
-    have_asio = subprocess.run(["cmake", "--build", str(BUILD), "--target", "help"],
-                               capture_output=True, text=True).stdout
-    if "bench_w7_asio" in have_asio:
-        targets.append("bench_w7_asio")
+    have = subprocess.run(["cmake", "--build", str(BUILD), "--target", "help"],
+                          capture_output=True, text=True).stdout
+    for t in ["bench_w7_asio", "bench_w7_loadgen_tls", "bench_w7_asio_tls"]:
+        if t + ":" in have:
+            targets.append(t)
     subprocess.run(["cmake", "--build", str(BUILD), "--parallel", "2", "--target", *targets],
                    check=True, stdout=subprocess.DEVNULL)
 
@@ -120,7 +127,28 @@ def servers():
     return out
 
 
+def tls_servers(cert, key):
+    """--tls: the stream servers over TLS 1.3."""
+    tls = [cert, key]
+    return [("asyncio-cpp TLS (ours)", [str(BUILD / "bench" / "bench_w7_echo"), "0", *tls]),
+            ("CPython 3.13 asyncio ssl", [*python313(), str(W7 / "echo_server.py"), "0", *tls]),
+            ("uvloop 0.17 TLS (Debian python3)",
+             ["/usr/bin/python3", str(W7 / "echo_server.py"), "--uvloop", "0", *tls]),
+            ("Boost.Asio 1.81 ssl::stream",
+             [str(BUILD / "bench" / "bench_w7_asio_tls"), "0", *tls])]
+
+
+def make_cert(d):
+    """A self-signed certificate for localhost (the TLS load generator does not verify)."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    f"{d}/key.pem", "-out", f"{d}/cert.pem", "-days", "2", "-subj",
+                    "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    return f"{d}/cert.pem", f"{d}/key.pem"
+
+
 PIN = False  # --pin: server on CPU 0, load generator on CPU 1
+LOADGEN = "bench_w7_loadgen"  # bench_w7_loadgen_tls with --tls
 
 
 def pin(cpu, cmd):
@@ -144,7 +172,7 @@ def run_once(cmd, args):
                               "no READY line").strip()[-300:]}
         port = line.split()[1]
         gen = subprocess.run(
-            pin(1, [str(BUILD / "bench" / "bench_w7_loadgen"), port, str(args.clients),
+            pin(1, [str(BUILD / "bench" / LOADGEN), port, str(args.clients),
                     str(args.total), str(args.size), str(args.seconds)]),
             capture_output=True, text=True, timeout=args.seconds + 60)
         try:
@@ -175,8 +203,10 @@ def main():
     ap.add_argument("--layer", choices=["streams", "protocols", "both"], default="both",
                     help="which servers: the streams ones, the protocol ones, or both "
                          "(two tables)")
+    ap.add_argument("--tls", action="store_true",
+                    help="the stream servers over TLS 1.3 (ours, CPython, uvloop, Asio)")
     args = ap.parse_args()
-    global PIN
+    global PIN, LOADGEN
     PIN = args.pin
     args.runs = args.runs or (3 if args.quick else 5)
     args.total = args.total or (20000 if args.quick else 200000)
@@ -186,9 +216,14 @@ def main():
     if not args.no_build:
         build()
     layers = []
-    if args.layer in ("streams", "both"):
+    if args.tls:
+        import tempfile
+        LOADGEN = "bench_w7_loadgen_tls"
+        tmp = tempfile.TemporaryDirectory()
+        layers.append(("TLS 1.3 streams", tls_servers(*make_cert(tmp.name))))
+    elif args.layer in ("streams", "both"):
         layers.append(("streams", servers()))
-    if args.layer in ("protocols", "both"):
+    if args.layer in ("protocols", "both") and not args.tls:
         layers.append(("protocols", protocol_servers()))
     ok = True
     for k, (layer, srvs) in enumerate(layers):
@@ -219,7 +254,7 @@ def measure(args, layer, srvs):
     ours = results[srvs[0][0]]
     ours_rps = statistics.median(r["req_per_s"] for r in ours) if ours else None
     ours_p99 = statistics.median(r["p99_us"] for r in ours) if ours else None
-    print(f"W7 TCP echo ({layer}), loopback: {args.clients} clients, {args.size}-byte messages, "
+    print(f"W7 {'TLS' if LOADGEN.endswith('_tls') else 'TCP'} echo ({layer}), loopback: {args.clients} clients, {args.size}-byte messages, "
           f"{args.total} echoes or {args.seconds:g} s per run, median of {args.runs} runs "
           f"(rotating order); "
           + ("server pinned to CPU 0, load generator to CPU 1." if PIN else

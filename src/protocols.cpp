@@ -18,6 +18,9 @@
 
 #include "asyncio/detail/socket_io.hpp"
 #include "asyncio/detail/transport.hpp"
+#ifdef ASYNCIO_HAS_TLS
+#include "asyncio/detail/tls_engine.hpp"
+#endif
 #include "asyncio/staggered.hpp"
 
 namespace asyncio {
@@ -77,6 +80,67 @@ ExtraInfo socket_extra_info(std::string_view name, int fd, int family, int type,
 }
 }  // namespace detail
 
+// --- SSLObject, PeerCertificate ------------------------------------------------------------------
+
+std::string PeerCertificate::subject_attribute(std::string_view attribute) const {
+  for (const auto& rdn : subject)
+    for (const auto& [k, v] : rdn)
+      if (k == attribute) return v;
+  return {};
+}
+
+SSLObject::SSLObject(detail::SocketTransport* t) : t_(t) {
+  if (t_) detail::transport_add_ref(t_);
+}
+SSLObject::SSLObject(const SSLObject& o) : SSLObject(o.t_) {}
+SSLObject::~SSLObject() {
+  if (t_) detail::transport_release(t_);
+}
+
+#ifdef ASYNCIO_HAS_TLS
+namespace {
+const detail::TlsEngine* engine_of(detail::SocketTransport* t) {
+  if (!t) throw InvalidStateError("empty SSLObject handle");
+  return detail::tls_engine(t);
+}
+}  // namespace
+std::optional<std::string> SSLObject::version() const {
+  const detail::TlsEngine* e = engine_of(t_);
+  if (!e->handshake_done()) return std::nullopt;
+  return e->version();
+}
+std::optional<std::string> SSLObject::selected_alpn_protocol() const {
+  std::string p = engine_of(t_)->selected_alpn_protocol();
+  if (p.empty()) return std::nullopt;
+  return p;
+}
+std::optional<PeerCertificate> SSLObject::getpeercert() const {
+  const detail::TlsEngine* e = engine_of(t_);
+  if (!e->handshake_done()) return std::nullopt;
+  return e->getpeercert();
+}
+std::string SSLObject::getpeercert_der() const { return engine_of(t_)->peer_der(); }
+std::optional<CipherInfo> SSLObject::cipher() const {
+  const detail::TlsEngine* e = engine_of(t_);
+  if (!e->handshake_done()) return std::nullopt;
+  return CipherInfo(e->cipher_name(), e->cipher_version(), e->cipher_bits());
+}
+bool SSLObject::server_side() const { return engine_of(t_)->server_side(); }
+std::optional<std::string> SSLObject::server_hostname() const {
+  const detail::TlsEngine* e = engine_of(t_);
+  if (e->server_side() || e->server_hostname().empty()) return std::nullopt;
+  return e->server_hostname();
+}
+#else
+std::optional<std::string> SSLObject::version() const { return std::nullopt; }
+std::optional<std::string> SSLObject::selected_alpn_protocol() const { return std::nullopt; }
+std::optional<PeerCertificate> SSLObject::getpeercert() const { return std::nullopt; }
+std::string SSLObject::getpeercert_der() const { return {}; }
+std::optional<CipherInfo> SSLObject::cipher() const { return std::nullopt; }
+bool SSLObject::server_side() const { return false; }
+std::optional<std::string> SSLObject::server_hostname() const { return std::nullopt; }
+#endif
+
 // --- Transport -----------------------------------------------------------------------------------
 
 Transport::Transport(detail::SocketTransport* t) : t_(t) {
@@ -99,7 +163,26 @@ void Transport::close() { detail::transport_close(get()); }
 void Transport::abort() { detail::transport_force_close(get(), nullptr); }
 bool Transport::is_closing() const { return get()->closing; }
 ExtraInfo Transport::get_extra_info(std::string_view name) const {
-  const detail::SocketTransport* t = get();
+  detail::SocketTransport* t = get();
+#ifdef ASYNCIO_HAS_TLS
+  if (t->tls) {
+    // CPython SSLProtocol._extra: sslcontext from the start, the rest once the handshake
+    // is over; other names go to the socket transport.
+    const detail::TlsEngine* e = detail::tls_engine(t);
+    if (name == "sslcontext") return detail::tls_context(t);
+    if (name == "ssl_object" || name == "peercert" || name == "cipher" || name == "compression") {
+      if (!e->handshake_done()) return {};
+      if (name == "ssl_object") return detail::TransportAccess::ssl_object(t);
+      if (name == "peercert") {
+        std::optional<PeerCertificate> c = e->getpeercert();
+        return c ? ExtraInfo(std::move(*c)) : ExtraInfo();
+      }
+      if (name == "cipher")
+        return CipherInfo(e->cipher_name(), e->cipher_version(), e->cipher_bits());
+      return {};  // compression: None
+    }
+  }
+#endif
   return detail::socket_extra_info(name, t->fd, t->family, t->type, t->proto, t->peername,
                                    t->sockname);
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "asyncio/detail/intrusive_list.hpp"
+#include "asyncio/detail/protocol_conn.hpp"
 #include "asyncio/detail/socket_io.hpp"
 #include "asyncio/detail/stream_conn.hpp"
 #include "asyncio/detail/transport.hpp"
@@ -172,20 +173,41 @@ void client_task_done(void* ctx, void* fut, Op op) {
   conn_release(c);
 }
 
-// A stream server's factory object: the client callback and the streams' limit.
+// A stream server's factory object: the client callback, the streams' limit, and the TLS
+// parameters of `ssl=`.
 struct StreamFactory {
   ClientCallback cb;
   std::size_t limit = stream_default_limit;
+  std::optional<TlsParams> tls;
   ~StreamFactory() {
     if (cb.destroy) cb.destroy(cb.obj);
   }
 };
 
+void run_client_cb(EventLoop& loop, StreamConn* c, StreamFactory* f);
+
 // CPython `_accept_connection2` + StreamReaderProtocol.connection_made: the connection,
-// then `client_connected_cb(reader, writer)` as a task.
+// then `client_connected_cb(reader, writer)` as a task; with TLS, once the handshake is
+// over (a failed handshake only drops the connection).
 void start_stream_client(void* obj, EventLoop& loop, Socket sock, ServerState* s) {
   auto* f = static_cast<StreamFactory*>(obj);
-  StreamConn* c = conn_create(loop, std::move(sock), f->limit, s);
+  StreamConn* c = conn_create(loop, std::move(sock), f->limit, s, f->tls ? &*f->tls : nullptr);
+  if (f->tls) {
+    Future<void> waiter = c->transport.waiter;
+    EventLoop* lp = &loop;
+    waiter.add_done_callback([r = StreamsAccess::reader(c), lp](const auto& fut) {
+      if (fut.cancelled() || fut.exception()) return;
+      StreamConn* conn = StreamsAccess::conn(r);
+      ServerState* srv = conn->transport.server;  // attached while open: its factory lives
+      if (srv == nullptr || conn->transport.closing) return;
+      run_client_cb(*lp, conn, static_cast<StreamFactory*>(srv->factory.obj));
+    });
+    return;
+  }
+  run_client_cb(loop, c, f);
+}
+
+void run_client_cb(EventLoop& loop, StreamConn* c, StreamFactory* f) {
   StreamReader r = StreamsAccess::reader(c);
   StreamWriter w = StreamsAccess::writer(c);
   Coro<void> coro = f->cb.call(f->cb.obj, r, std::move(w));
@@ -463,8 +485,9 @@ Coro<Server> create_unix_server_impl(EventLoop& loop, ConnFactory factory, std::
 }
 
 namespace {
-ConnFactory stream_factory(ClientCallback cb, std::size_t limit) {
-  auto* f = new StreamFactory{cb, limit};
+ConnFactory stream_factory(ClientCallback cb, std::size_t limit,
+                           std::optional<TlsParams> tls = std::nullopt) {
+  auto* f = new StreamFactory{cb, limit, std::move(tls)};
   ConnFactory cf;
   cf.obj = f;
   cf.start = &start_stream_client;
@@ -475,7 +498,15 @@ ConnFactory stream_factory(ClientCallback cb, std::size_t limit) {
 
 // CPython `streams.start_server`: create_server with a StreamReaderProtocol factory.
 Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o) {
-  FactoryGuard guard{stream_factory(cb, o.limit)};
+  std::optional<TlsParams> tls;
+  try {
+    tls =
+        tls_params(o.ssl, true, std::nullopt, {}, o.ssl_handshake_timeout, o.ssl_shutdown_timeout);
+  } catch (...) {
+    if (cb.destroy) cb.destroy(cb.obj);
+    throw;
+  }
+  FactoryGuard guard{stream_factory(cb, o.limit, std::move(tls))};
   EventLoop& loop = get_running_loop();
   if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
   co_return co_await create_server_impl(loop, guard.release(), std::move(host), port, o);
@@ -483,7 +514,15 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
 
 // CPython `streams.start_unix_server`.
 Coro<Server> start_unix_server_impl(ClientCallback cb, std::string path, UnixServerOptions o) {
-  FactoryGuard guard{stream_factory(cb, o.limit)};
+  std::optional<TlsParams> tls;
+  try {
+    tls =
+        tls_params(o.ssl, true, std::nullopt, {}, o.ssl_handshake_timeout, o.ssl_shutdown_timeout);
+  } catch (...) {
+    if (cb.destroy) cb.destroy(cb.obj);
+    throw;
+  }
+  FactoryGuard guard{stream_factory(cb, o.limit, std::move(tls))};
   EventLoop& loop = get_running_loop();
   if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
   co_return co_await create_unix_server_impl(loop, guard.release(), std::move(path), o);

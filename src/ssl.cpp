@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -280,6 +281,10 @@ SSL_CTX* SSLContext::native_handle() const noexcept { return state_->ctx; }
 SSLContext create_default_context(Purpose purpose, const std::string& cafile) {
   SSLContext ctx(purpose == Purpose::SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
   ctx.set_minimum_version(TLSVersion::TLSv1_2);
+  // CPython 3.13: `verify_flags |= VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT` (a CA
+  // without key usage, a leaf without an authority key identifier ... are refused).
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx.native_handle()),
+                              X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT);
   if (purpose == Purpose::SERVER_AUTH) {
     if (cafile.empty()) {
       ctx.set_default_verify_paths();

@@ -19,6 +19,9 @@
 #include "asyncio/detail/transport.hpp"
 #include "asyncio/protocols.hpp"
 #include "asyncio/sleep.hpp"
+#ifdef ASYNCIO_HAS_TLS
+#include "asyncio/ssl.hpp"
+#endif
 
 namespace asyncio {
 namespace detail {
@@ -392,6 +395,38 @@ Transport StreamWriter::transport() const {
   return detail::TransportAccess::transport(&conn_ptr()->transport);
 }
 
+#ifdef ASYNCIO_HAS_TLS
+namespace {
+// CPython StreamWriter.start_tls: the server side when the connection came from a server
+// (`_client_connected_cb is not None`), drain, then loop.start_tls on the transport.
+Coro<void> writer_start_tls(StreamWriter w, SSLContext ctx, std::optional<std::string> hostname,
+                            double handshake_timeout, double shutdown_timeout) {
+  detail::StreamConn* c = detail::StreamsAccess::conn(w);
+  detail::tls_check_timeouts(handshake_timeout, shutdown_timeout);
+  StartTlsOptions o;
+  o.server_side = c->transport.server != nullptr;
+  o.server_hostname = std::move(hostname);
+  o.ssl_handshake_timeout = handshake_timeout;
+  o.ssl_shutdown_timeout = shutdown_timeout;
+  co_await w.drain();
+  Transport t = co_await asyncio::start_tls(get_running_loop(), w.transport(), ctx, std::move(o));
+  (void)t;  // the same transport (T8)
+}
+}  // namespace
+#endif
+
+Coro<void> StreamWriter::start_tls(const SSLContext& sslcontext,
+                                   std::optional<std::string> server_hostname,
+                                   double ssl_handshake_timeout, double ssl_shutdown_timeout) {
+#ifdef ASYNCIO_HAS_TLS
+  return writer_start_tls(*this, sslcontext, std::move(server_hostname), ssl_handshake_timeout,
+                          ssl_shutdown_timeout);
+#else
+  (void)sslcontext, (void)server_hostname, (void)ssl_handshake_timeout, (void)ssl_shutdown_timeout;
+  throw std::invalid_argument("asyncio was built without TLS");
+#endif
+}
+
 // --- open_connection / open_unix_connection -------------------------------------------------
 
 Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, int port,
@@ -428,10 +463,26 @@ Coro<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string pat
                                                                  StreamOptions opts) {
   EventLoop& loop = get_running_loop();
   if (opts.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  // CPython create_unix_connection: there is no host to check the certificate against.
+  if (opts.ssl && !opts.server_hostname)
+    throw std::invalid_argument("you have to pass server_hostname when using ssl");
+  std::optional<detail::TlsParams> tls =
+      detail::tls_params(opts.ssl, false, opts.server_hostname, {}, opts.ssl_handshake_timeout,
+                         opts.ssl_shutdown_timeout);
   Socket sock = co_await detail::connect_unix(loop, std::move(path));
-  detail::StreamConn* c = detail::conn_create(loop, std::move(sock), opts.limit, nullptr);
+  detail::StreamConn* c =
+      detail::conn_create(loop, std::move(sock), opts.limit, nullptr, tls ? &*tls : nullptr);
   StreamReader r = detail::StreamsAccess::reader(c);
   StreamWriter w = detail::StreamsAccess::writer(c);
+  if (tls) {
+    Future<void> waiter = c->transport.waiter;
+    try {
+      co_await waiter;
+    } catch (...) {
+      w.close();
+      throw;
+    }
+  }
   co_return std::pair<StreamReader, StreamWriter>(std::move(r), std::move(w));
 }
 

@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace asyncio::detail {
@@ -39,6 +40,89 @@ std::string time_text(const ASN1_TIME* t) {
   std::string s(p, static_cast<std::size_t>(n));
   BIO_free(b);
   return s;
+}
+
+// CPython _ssl.c `_create_tuple_for_X509_NAME`: the RDNs in order, each a tuple of
+// (long attribute name, UTF-8 value), multi-valued RDNs grouped by their set number.
+PeerCertificate::Name decode_name(X509_NAME* name) {
+  PeerCertificate::Name out;
+  if (name == nullptr) return out;
+  int last_set = -1;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    const int set = X509_NAME_ENTRY_set(e);
+    if (set != last_set || out.empty()) out.emplace_back();
+    last_set = set;
+    char buf[256];
+    const int n = OBJ_obj2txt(buf, sizeof buf, X509_NAME_ENTRY_get_object(e), 0);
+    std::string attr(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    unsigned char* utf8 = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+    std::string value;
+    if (len >= 0) value.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
+    OPENSSL_free(utf8);
+    out.back().emplace_back(std::move(attr), std::move(value));
+  }
+  return out;
+}
+
+std::string asn1_string(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+// CPython's IP Address text: dotted quad, or eight upper-case hex groups (no "::").
+std::string ip_text(const ASN1_OCTET_STRING* s) {
+  const unsigned char* p = ASN1_STRING_get0_data(s);
+  const int len = ASN1_STRING_length(s);
+  char buf[64];
+  if (len == 4) {
+    std::snprintf(buf, sizeof buf, "%d.%d.%d.%d", p[0], p[1], p[2], p[3]);
+    return buf;
+  }
+  if (len == 16) {
+    std::string out;
+    for (int i = 0; i < 8; ++i) {
+      std::snprintf(buf, sizeof buf, "%X", (p[2 * i] << 8) | p[2 * i + 1]);
+      if (i) out += ':';
+      out += buf;
+    }
+    return out;
+  }
+  return "<invalid>";
+}
+
+// Access-description URIs of the authority information access extension for `method`.
+std::vector<std::string> aia_uris(X509* cert, int method) {
+  std::vector<std::string> out;
+  auto* info = static_cast<AUTHORITY_INFO_ACCESS*>(
+      X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr));
+  if (info == nullptr) return out;
+  for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(info); ++i) {
+    ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(info, i);
+    if (OBJ_obj2nid(ad->method) == method && ad->location->type == GEN_URI)
+      out.push_back(asn1_string(ad->location->d.uniformResourceIdentifier));
+  }
+  AUTHORITY_INFO_ACCESS_free(info);
+  return out;
+}
+
+std::vector<std::string> crl_uris(X509* cert) {
+  std::vector<std::string> out;
+  auto* dps = static_cast<STACK_OF(DIST_POINT)*>(
+      X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr));
+  if (dps == nullptr) return out;
+  for (int i = 0; i < sk_DIST_POINT_num(dps); ++i) {
+    DIST_POINT* dp = sk_DIST_POINT_value(dps, i);
+    if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
+    GENERAL_NAMES* gns = dp->distpoint->name.fullname;
+    for (int j = 0; j < sk_GENERAL_NAME_num(gns); ++j) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(gns, j);
+      if (g->type == GEN_URI) out.push_back(asn1_string(g->d.uniformResourceIdentifier));
+    }
+  }
+  sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+  return out;
 }
 
 }  // namespace
@@ -185,6 +269,11 @@ std::string TlsEngine::cipher_name() const {
   return c == nullptr ? std::string() : SSL_CIPHER_get_name(c);
 }
 
+std::string TlsEngine::cipher_version() const {
+  const SSL_CIPHER* c = SSL_get_current_cipher(ssl_);
+  return c == nullptr ? std::string() : SSL_CIPHER_get_version(c);
+}
+
 int TlsEngine::cipher_bits() const {
   const SSL_CIPHER* c = SSL_get_current_cipher(ssl_);
   return c == nullptr ? 0 : SSL_CIPHER_get_bits(c, nullptr);
@@ -221,6 +310,70 @@ TlsEngine::PeerCert TlsEngine::peer_cert() const {
   }
   X509_free(cert);
   return pc;
+}
+
+std::optional<PeerCertificate> TlsEngine::getpeercert() const {
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (cert == nullptr) return std::nullopt;
+  PeerCertificate pc;
+  if ((SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(ssl_)) & SSL_VERIFY_PEER) == 0) {
+    X509_free(cert);
+    return pc;  // CPython: {} for a certificate it did not verify
+  }
+  pc.subject = decode_name(X509_get_subject_name(cert));
+  pc.issuer = decode_name(X509_get_issuer_name(cert));
+  pc.version = static_cast<int>(X509_get_version(cert)) + 1;
+  {
+    BIO* b = BIO_new(BIO_s_mem());
+    i2a_ASN1_INTEGER(b, X509_get0_serialNumber(cert));
+    char* p = nullptr;
+    long n = BIO_get_mem_data(b, &p);
+    pc.serialNumber.assign(p, static_cast<std::size_t>(n));
+    BIO_free(b);
+  }
+  pc.notBefore = time_text(X509_get0_notBefore(cert));
+  pc.notAfter = time_text(X509_get0_notAfter(cert));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names != nullptr) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
+      switch (g->type) {
+        case GEN_DNS:
+          pc.subjectAltName.emplace_back("DNS", asn1_string(g->d.dNSName));
+          break;
+        case GEN_IPADD:
+          pc.subjectAltName.emplace_back("IP Address", ip_text(g->d.iPAddress));
+          break;
+        case GEN_EMAIL:
+          pc.subjectAltName.emplace_back("email", asn1_string(g->d.rfc822Name));
+          break;
+        case GEN_URI:
+          pc.subjectAltName.emplace_back("URI", asn1_string(g->d.uniformResourceIdentifier));
+          break;
+        default:
+          break;  // DirName, othername, Registered ID: not mapped (docs/tls.md)
+      }
+    }
+    GENERAL_NAMES_free(names);
+  }
+  pc.OCSP = aia_uris(cert, NID_ad_OCSP);
+  pc.caIssuers = aia_uris(cert, NID_ad_ca_issuers);
+  pc.crlDistributionPoints = crl_uris(cert);
+  X509_free(cert);
+  return pc;
+}
+
+std::string TlsEngine::peer_der() const {
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (cert == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(cert, &der);
+  std::string out;
+  if (n > 0) out.assign(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  X509_free(cert);
+  return out;
 }
 
 }  // namespace asyncio::detail

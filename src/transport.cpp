@@ -222,7 +222,7 @@ void write_ready(IoWatcher* w) {
   if (t->write_buffer.empty()) {
     t->loop->unwatch_fd(t->fd, true);
     if (t->empty_waiter.valid() && !t->empty_waiter.done()) t->empty_waiter.set_result();
-    if (t->closing) {
+    if (t->closing && !t->tls_shutdown_wait) {
       call_connection_lost(t, nullptr);
     } else if (t->eof_requested) {
       ::shutdown(t->fd, SHUT_WR);
@@ -410,14 +410,26 @@ void transport_resume_reading(SocketTransport* t) {
   if (t->closing || !t->reading_paused) return;
   t->reading_paused = false;
   if (!t->eof_read) t->loop->watch_fd(t->fd, false, &t->read_watch);
+#ifdef ASYNCIO_HAS_TLS
+  if (t->tls) tls_resume_reading(t);
+#endif
 }
 
 void transport_close(SocketTransport* t) {
   if (t->closing) return;
 #ifdef ASYNCIO_HAS_TLS
-  if (t->tls) tls_close(t);  // close_notify, before the buffer is flushed
+  // close_notify, before the buffer is flushed; then maybe the wait for the peer's.
+  if (t->tls && tls_close(t)) {
+    t->closing = true;
+    if (t->reading_paused && !t->eof_read) t->loop->watch_fd(t->fd, false, &t->read_watch);
+    return;
+  }
 #endif
   t->closing = true;
+  transport_close_finish(t);
+}
+
+void transport_close_finish(SocketTransport* t) {
   t->loop->unwatch_fd(t->fd, false);
   if (t->write_buffer.empty()) {
     t->lost++;
@@ -428,6 +440,7 @@ void transport_close(SocketTransport* t) {
 
 void transport_force_close(SocketTransport* t, std::exception_ptr exc) {
   if (t->lost) return;
+  t->tls_shutdown_wait = false;
   if (!t->write_buffer.empty()) {
     t->write_buffer.clear();
     t->loop->unwatch_fd(t->fd, true);

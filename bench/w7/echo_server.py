@@ -1,9 +1,10 @@
 """W7 echo server on asyncio streams: read / write / drain per connection (the same
 program as echo_server.cpp). Prints "READY <port>" once listening.
 
-    python3 echo_server.py [--uvloop] [PORT]
+    python3 echo_server.py [--uvloop] [PORT [CERT KEY]]   (CERT KEY: serve TLS)
 """
 import asyncio
+import ssl
 import sys
 
 
@@ -20,8 +21,12 @@ async def handle(reader, writer):
     writer.close()
 
 
-async def main(port):
-    server = await asyncio.start_server(handle, "127.0.0.1", port)
+async def main(port, cert=None, key=None):
+    ctx = None
+    if cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+    server = await asyncio.start_server(handle, "127.0.0.1", port, ssl=ctx)
     print("READY", server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()
@@ -32,4 +37,4 @@ if __name__ == "__main__":
     if "--uvloop" in sys.argv:
         import uvloop
         uvloop.install()
-    asyncio.run(main(int(args[0]) if args else 0))
+    asyncio.run(main(int(args[0]) if args else 0, *args[1:3]))

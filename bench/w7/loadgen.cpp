@@ -4,6 +4,11 @@
 // Prints one JSON line: requests, seconds, req_per_s, p50_us, p99_us, errors.
 //
 //   bench_w7_loadgen PORT [CLIENTS=100] [TOTAL=200000] [SIZE=64] [SECONDS=10] [HOST=127.0.0.1]
+//
+// Built with W7_TLS (bench_w7_loadgen_tls, OpenSSL 3): every client is a TLS 1.3 client
+// (no certificate verification: the handshakes are done before the clock starts, so only
+// the per-message cost of the encryption is measured), one SSL_write per message and
+// SSL_read per readiness event.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,6 +17,11 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifdef W7_TLS
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -32,6 +42,9 @@ double now() {
 
 struct Client {
   int fd = -1;
+#ifdef W7_TLS
+  SSL* ssl = nullptr;
+#endif
   std::size_t got = 0;  // bytes of the current echo received
   double sent_at = 0;
   bool busy = false;
@@ -57,6 +70,11 @@ int main(int argc, char** argv) {
 
   int ep = epoll_create1(0);
   std::vector<Client> clients(nclients);
+#ifdef W7_TLS
+  SSL_CTX* tls_ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_min_proto_version(tls_ctx, TLS1_3_VERSION);
+  SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, nullptr);
+#endif
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -69,6 +87,15 @@ int main(int argc, char** argv) {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#ifdef W7_TLS
+    clients[i].ssl = SSL_new(tls_ctx);
+    SSL_set_fd(clients[i].ssl, fd);
+    SSL_set_tlsext_host_name(clients[i].ssl, "localhost");
+    if (SSL_connect(clients[i].ssl) != 1) {  // blocking: before the clock starts
+      ERR_print_errors_fp(stderr);
+      return 1;
+    }
+#endif
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     clients[i].fd = fd;
     epoll_event ev{};
@@ -86,6 +113,20 @@ int main(int argc, char** argv) {
     c.busy = true;
     ++started;
     std::size_t off = 0;
+#ifdef W7_TLS
+    while (off < size) {
+      std::size_t w = 0;
+      if (SSL_write_ex(c.ssl, msg.data() + off, size - off, &w) == 1) {
+        off += w;
+      } else if (SSL_get_error(c.ssl, 0) != SSL_ERROR_WANT_WRITE &&
+                 SSL_get_error(c.ssl, 0) != SSL_ERROR_WANT_READ) {
+        ++errors;
+        c.busy = false;
+        return;
+      }
+    }
+    return;
+#endif
     while (off < size) {
       ssize_t n = send(c.fd, msg.data() + off, size - off, MSG_NOSIGNAL);
       if (n > 0) {
@@ -113,8 +154,20 @@ int main(int argc, char** argv) {
       Client& c = clients[events[i].data.u32];
       // One recv per readiness event: epoll is level-triggered, so anything left is
       // reported again (no extra recv returning EAGAIN per echo).
-      {
+      for (;;) {
+#ifdef W7_TLS
+        std::size_t got = 0;
+        ssize_t r;
+        if (SSL_read_ex(c.ssl, buf.data(), buf.size(), &got) == 1) {
+          r = static_cast<ssize_t>(got);
+        } else {
+          const int e = SSL_get_error(c.ssl, 0);
+          if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) break;  // tickets ...
+          r = 0;
+        }
+#else
         ssize_t r = recv(c.fd, buf.data(), buf.size(), 0);
+#endif
         if (r > 0) {
           c.got += static_cast<std::size_t>(r);
           if (c.got >= size && c.busy) {
@@ -130,6 +183,10 @@ int main(int argc, char** argv) {
           ++errors;
           epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
         }
+#ifdef W7_TLS
+        if (r > 0 && SSL_pending(c.ssl) > 0) continue;  // decrypted bytes epoll cannot see
+#endif
+        break;
       }
     }
     if (now() - t0 >= seconds && done > warmup) {

@@ -86,7 +86,9 @@ struct ConnectionOptions {
   /// nullopt: `host`, as CPython.
   std::optional<std::string> server_hostname = std::nullopt;
   double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
-  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
+  /// `ssl_shutdown_timeout=` (seconds): how long close() waits for the peer's close_notify
+  /// before aborting the connection (connection_lost gets TimeoutError).
+  double ssl_shutdown_timeout = 30.0;
 };
 
 /// Options of `create_datagram_endpoint`. **Python:** its keyword arguments `family=`,
@@ -126,17 +128,21 @@ Coro<Server> create_server(EventLoop& loop, F protocol_factory, std::string host
                            ServerOptions opts = {});
 
 /// Connects to the UNIX socket at `path` (abstract namespace: a leading '\0'), then as
-/// create_connection. **Exceptions:** OSError("[Errno 2] No such file or directory"),
-/// ConnectionRefusedError. **Python:** `await loop.create_unix_connection(protocol_factory,
-/// path)`.
+/// create_connection. `opts.ssl`, `opts.server_hostname` (required with `ssl`: there is no
+/// host name), `opts.ssl_handshake_timeout` and `opts.ssl_shutdown_timeout` are used; the
+/// other options are TCP's. **Exceptions:** OSError("[Errno 2] No such file or
+/// directory"), ConnectionRefusedError; std::invalid_argument("you have to pass
+/// server_hostname when using ssl"). **Python:** `await
+/// loop.create_unix_connection(protocol_factory, path, ssl=None, server_hostname=None,
+/// ssl_handshake_timeout=None, ssl_shutdown_timeout=None)`.
 template <class F>
-Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_unix_connection(EventLoop& loop,
-                                                                             F protocol_factory,
-                                                                             std::string path);
+Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_unix_connection(
+    EventLoop& loop, F protocol_factory, std::string path, ConnectionOptions opts = {});
 
 /// Listens on the UNIX socket `path`, as create_server: a stale socket file there is
 /// removed before binding, and the file is removed by `Server::close()` (3.13,
-/// `cleanup_socket=True`) if it is still the one bound. `opts.limit` is not used.
+/// `cleanup_socket=True`) if it is still the one bound. `opts.limit` is not used;
+/// `opts.ssl` serves TLS as create_server's.
 /// **Exceptions:** OSError("[Errno 98] Address '/tmp/x' is already in use") when `path` is
 /// another kind of file. **Python:** `await loop.create_unix_server(protocol_factory,
 /// path, backlog=, start_serving=, cleanup_socket=)`.
@@ -194,9 +200,16 @@ Coro<std::pair<Transport, protocol_ptr_t<F>>> create_connection_coro(EventLoop& 
 template <class F>
 Coro<std::pair<Transport, protocol_ptr_t<F>>> create_unix_connection_coro(EventLoop& loop,
                                                                           F factory,
-                                                                          std::string path) {
+                                                                          std::string path,
+                                                                          ConnectionOptions opts) {
+  // CPython: no host to default server_hostname to.
+  if (opts.ssl && !opts.server_hostname)
+    throw std::invalid_argument("you have to pass server_hostname when using ssl");
+  std::optional<TlsParams> tls = tls_params(opts.ssl, false, opts.server_hostname, {},
+                                            opts.ssl_handshake_timeout, opts.ssl_shutdown_timeout);
   Socket sock = co_await connect_unix(loop, std::move(path));
-  co_return co_await connection_transport<F>(loop, std::move(sock), std::move(factory));
+  co_return co_await connection_transport<F>(loop, std::move(sock), std::move(factory),
+                                             tls ? &*tls : nullptr);
 }
 
 template <class F>
@@ -237,11 +250,11 @@ Coro<Server> create_server(EventLoop& loop, F protocol_factory, std::string host
 }
 
 template <class F>
-Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_unix_connection(EventLoop& loop,
-                                                                             F protocol_factory,
-                                                                             std::string path) {
+Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_unix_connection(
+    EventLoop& loop, F protocol_factory, std::string path, ConnectionOptions opts) {
   detail::check_factory<F>();
-  return detail::create_unix_connection_coro<F>(loop, std::move(protocol_factory), std::move(path));
+  return detail::create_unix_connection_coro<F>(loop, std::move(protocol_factory), std::move(path),
+                                                std::move(opts));
 }
 
 template <class F>
@@ -249,7 +262,12 @@ Coro<Server> create_unix_server(EventLoop& loop, F protocol_factory, std::string
                                 UnixServerOptions opts) {
   detail::check_factory<F>();
   return detail::create_unix_server_impl(
-      loop, detail::make_conn_factory(std::move(protocol_factory)), std::move(path), opts);
+      loop,
+      detail::make_conn_factory(
+          std::move(protocol_factory),
+          detail::tls_params(opts.ssl, true, std::nullopt, {}, opts.ssl_handshake_timeout,
+                             opts.ssl_shutdown_timeout)),
+      std::move(path), opts);
 }
 
 template <class F>

@@ -14,11 +14,15 @@
 #endif
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "asyncio/coro.hpp"
+#include "asyncio/event_loop.hpp"
 #include "asyncio/exceptions.hpp"
+#include "asyncio/transports.hpp"
 
 using SSL_CTX = struct ssl_ctx_st;
 
@@ -158,10 +162,42 @@ class SSLContext {
 /// A context with CPython's secure defaults for `purpose`: `SERVER_AUTH` makes a client
 /// context (`check_hostname`, `CERT_REQUIRED`) trusting `cafile`, or the system store when
 /// `cafile` is empty; `CLIENT_AUTH` makes a server context (load its certificate with
-/// `load_cert_chain`). Minimum version TLS 1.2, as CPython 3.13.
+/// `load_cert_chain`). Minimum version TLS 1.2 and the verify flags
+/// `VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT` (a CA certificate without key usage is
+/// refused: "CA cert does not include key usage extension"), as CPython 3.13.
 /// **Python:** `ssl.create_default_context(purpose=Purpose.SERVER_AUTH, cafile=None)`.
 SSLContext create_default_context(Purpose purpose = Purpose::SERVER_AUTH,
                                   const std::string& cafile = {});
+
+/// Options of `start_tls`. **Python:** its keyword arguments `server_side=`,
+/// `server_hostname=`, `ssl_handshake_timeout=`, `ssl_shutdown_timeout=`.
+struct StartTlsOptions {
+  bool server_side = false;  ///< `server_side=`: this end is the TLS server
+  /// `server_hostname=`: checked against the certificate and sent as SNI (client side;
+  /// ignored on a server, as CPython). Needed when the context checks hostnames.
+  std::optional<std::string> server_hostname = std::nullopt;
+  double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds, > 0)
+  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds, > 0)
+};
+
+/// Upgrades the plain connection of `transport` to TLS (STARTTLS): what was written
+/// before goes out first in clear, then the handshake; returns once it is over, the TLS
+/// transport. The protocol stays the transport's own (its `connection_made` is not called
+/// again; what it received so far stays received); from now on it gets decrypted data.
+/// Here the returned transport is the same object as `transport` (T8): use the returned
+/// one, as in CPython. Reading is resumed, as CPython does. On failure (or cancellation)
+/// the transport is closed and the protocol gets `connection_lost(exc)`.
+/// **Exceptions:** the handshake's (`SSLCertVerificationError`, `SSLError`,
+/// `ConnectionAbortedError("SSL handshake is taking longer than 60.0 seconds: aborting the
+/// connection")`); std::invalid_argument("transport <...> is not supported by
+/// start_tls()") for a transport that already carries TLS (Python's TypeError),
+/// ("check_hostname requires server_hostname"), ("ssl_handshake_timeout should be a
+/// positive number, got 0.0") (Python's ValueError); ConnectionResetError("Connection
+/// lost") on a closing transport (T9).
+/// **Python:** `await loop.start_tls(transport, protocol, sslcontext, server_side=False,
+/// server_hostname=None, ssl_handshake_timeout=None, ssl_shutdown_timeout=None)`.
+Coro<Transport> start_tls(EventLoop& loop, Transport transport, const SSLContext& sslcontext,
+                          StartTlsOptions opts = {});
 
 namespace detail {
 /// Throws the `SSLError` for OpenSSL's oldest queued error (clearing the queue), with

@@ -56,7 +56,9 @@ struct StreamOptions {
   /// `server_hostname=`: checked against the certificate and sent as SNI; nullopt: `host`.
   std::optional<std::string> server_hostname = std::nullopt;
   double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
-  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
+  /// `ssl_shutdown_timeout=` (seconds): how long close() waits for the peer's close_notify
+  /// before aborting the connection (connection_lost gets TimeoutError).
+  double ssl_shutdown_timeout = 30.0;
 };
 /// Options of `start_server` and `create_server` (protocols.hpp, which ignores `limit`).
 /// **Python:** their keyword arguments `limit=`, `family=`, `backlog=`, `reuse_address=`,
@@ -76,16 +78,23 @@ struct ServerOptions {
   /// TLS builds only (asyncio/ssl.hpp).
   const SSLContext* ssl = nullptr;
   double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
-  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds; not used yet)
+  /// `ssl_shutdown_timeout=` (seconds): how long close() waits for the peer's close_notify
+  /// before aborting the connection (connection_lost gets TimeoutError).
+  double ssl_shutdown_timeout = 30.0;
 };
 /// Options of `start_unix_server` and `create_unix_server` (protocols.hpp, which
 /// ignores `limit`). **Python:** their keyword arguments `limit=`, `backlog=`,
-/// `start_serving=`, `cleanup_socket=` (3.13: the socket file is removed by close()).
+/// `start_serving=`, `cleanup_socket=` (3.13: the socket file is removed by close()),
+/// `ssl=`, `ssl_handshake_timeout=`, `ssl_shutdown_timeout=`.
 struct UnixServerOptions {
   std::size_t limit = stream_default_limit;  ///< `limit=`
   int backlog = 100;                         ///< `backlog=`
   bool start_serving = true;                 ///< `start_serving=`
   bool cleanup_socket = true;                ///< `cleanup_socket=`
+  /// `ssl=`: serve TLS with this server context (copied), as `ServerOptions::ssl`.
+  const SSLContext* ssl = nullptr;
+  double ssl_handshake_timeout = 60.0;  ///< `ssl_handshake_timeout=` (seconds)
+  double ssl_shutdown_timeout = 30.0;   ///< `ssl_shutdown_timeout=` (seconds)
 };
 
 class StreamReader;
@@ -213,6 +222,25 @@ class StreamWriter {
   /// "peername" or "sockname": the address; anything else: empty.
   /// **Python:** `writer.get_extra_info(name)`.
   std::optional<Address> get_extra_info(std::string_view name) const;
+  /// Any of the transport's extra info as a `T` ("ssl_object" as `SSLObject`, "peercert"
+  /// as `PeerCertificate`, "cipher" as `CipherInfo`, "sslcontext" as
+  /// `std::shared_ptr<const SSLContext>`, "socket" as `TransportSocket` ...; see
+  /// `Transport::get_extra_info`); nullopt when it is none or not a `T`.
+  /// **Python:** `writer.get_extra_info(name)`.
+  template <class T>
+  std::optional<T> get_extra_info(std::string_view name) const {
+    return transport().template get_extra_info<T>(name);
+  }
+  /// Upgrades the connection to TLS (STARTTLS): drains, then `start_tls` on the transport,
+  /// as the server side when the connection came from `start_server`, else the client.
+  /// What the reader holds stays readable; the streams go on over TLS. TLS builds only
+  /// (asyncio/ssl.hpp). **Exceptions:** as `start_tls` (asyncio/ssl.hpp), and drain's
+  /// ConnectionResetError("Connection lost"). **Python:** `await
+  /// writer.start_tls(sslcontext, server_hostname=None, ssl_handshake_timeout=None,
+  /// ssl_shutdown_timeout=None)`.
+  Coro<void> start_tls(const SSLContext& sslcontext,
+                       std::optional<std::string> server_hostname = std::nullopt,
+                       double ssl_handshake_timeout = 60.0, double ssl_shutdown_timeout = 30.0);
   /// Bytes buffered, not yet sent. **Python:** `writer.transport.get_write_buffer_size()`.
   std::size_t get_write_buffer_size() const;
   /// Sets the water marks (high default 64 KiB, low default high / 4). **Exceptions:**

@@ -21,13 +21,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "asyncio/exceptions.hpp"
 #include "asyncio/sockets.hpp"
 
 namespace asyncio {
+
+class SSLContext;  // asyncio/ssl.hpp (TLS builds)
 
 namespace detail {
 struct SocketTransport;  // detail/transport.hpp
@@ -82,11 +86,88 @@ class TransportSocket {
   int proto_ = 0;
 };
 
+/// The peer's certificate as CPython decodes it: each field is the dict key of the same
+/// name. A name (`subject`, `issuer`) is a list of relative distinguished names, each a
+/// list of (attribute long name, value) pairs: `{{{"commonName", "localhost"}}}` is
+/// Python's `((('commonName', 'localhost'),),)`. `subjectAltName` holds ("DNS", name) and
+/// ("IP Address", "127.0.0.1") pairs (IPv6 as CPython: eight upper-case hex groups). A
+/// certificate that was not verified (`CERT_NONE`) is the empty dict: `empty()` is true,
+/// every field empty. **Python:** the dict `SSLObject.getpeercert()` returns (the keys
+/// `OCSP`, `caIssuers` and `crlDistributionPoints` are filled when the certificate has
+/// them).
+struct PeerCertificate {
+  using Name = std::vector<std::vector<std::pair<std::string, std::string>>>;
+  Name subject;                                                     ///< `'subject'`
+  Name issuer;                                                      ///< `'issuer'`
+  int version = 0;                                                  ///< `'version'` (3)
+  std::string serialNumber;                                         ///< `'serialNumber'` (hex)
+  std::string notBefore;                                            ///< "Jan  1 00:00:00 2030 GMT"
+  std::string notAfter;                                             ///< `'notAfter'`
+  std::vector<std::pair<std::string, std::string>> subjectAltName;  ///< `'subjectAltName'`
+  std::vector<std::string> OCSP, caIssuers, crlDistributionPoints;  ///< when present
+  /// The empty dict `{}` (a certificate received but not verified).
+  bool empty() const noexcept { return version == 0 && subject.empty(); }
+  /// The value of the first `attribute` of `subject` ("commonName" ...), "" when absent.
+  /// **Python:** `dict(x[0] for x in cert['subject'])[attribute]`.
+  std::string subject_attribute(std::string_view attribute) const;
+  bool operator==(const PeerCertificate&) const = default;
+};
+
+/// The cipher of a TLS connection: (name, protocol version, secret bits), e.g.
+/// ("TLS_AES_256_GCM_SHA384", "TLSv1.3", 256). **Python:** the tuple `SSLObject.cipher()`
+/// returns.
+using CipherInfo = std::tuple<std::string, std::string, int>;
+
+/// The TLS session of a TLS transport, as `get_extra_info("ssl_object")` gives it: a
+/// counted handle on the transport (it stays usable after the connection is lost; the
+/// values are those of the finished handshake). **Python:** `ssl.SSLObject`.
+class SSLObject {
+ public:
+  SSLObject() = default;
+  SSLObject(const SSLObject& o);
+  SSLObject(SSLObject&& o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
+  SSLObject& operator=(SSLObject o) noexcept {
+    std::swap(t_, o.t_);
+    return *this;
+  }
+  ~SSLObject();
+  /// "TLSv1.3", "TLSv1.2"; nullopt before the handshake. **Python:** `version()`.
+  std::optional<std::string> version() const;
+  /// The ALPN protocol agreed on; nullopt when none. **Python:**
+  /// `selected_alpn_protocol()`.
+  std::optional<std::string> selected_alpn_protocol() const;
+  /// The peer's certificate (empty when not verified); nullopt when the peer sent none.
+  /// **Python:** `getpeercert()`.
+  std::optional<PeerCertificate> getpeercert() const;
+  /// The peer's certificate in DER form; "" when none. **Python:**
+  /// `getpeercert(binary_form=True)`.
+  std::string getpeercert_der() const;
+  /// **Python:** `cipher()` (None before the handshake: nullopt).
+  std::optional<CipherInfo> cipher() const;
+  /// Always nullopt (OpenSSL 3 builds have no TLS compression). **Python:** `compression()`.
+  std::optional<std::string> compression() const { return std::nullopt; }
+  /// **Python:** `server_side`.
+  bool server_side() const;
+  /// The name checked and sent as SNI (client side); nullopt on a server. **Python:**
+  /// `server_hostname`.
+  std::optional<std::string> server_hostname() const;
+  /// False for a default-constructed (empty) handle. **Python:** none.
+  bool valid() const noexcept { return t_ != nullptr; }
+
+ private:
+  friend struct detail::TransportAccess;
+  explicit SSLObject(detail::SocketTransport* t);  // adds a reference
+  detail::SocketTransport* t_ = nullptr;
+};
+
 /// What `get_extra_info(name)` returns: nothing (Python's None: an unknown name, or no
-/// peer), an address ("peername", "sockname"), the socket ("socket"), or the peer's
-/// credentials ("peercred", UNIX sockets only). **Python:** the object
+/// peer), an address ("peername", "sockname"), the socket ("socket"), the peer's
+/// credentials ("peercred", UNIX sockets only), and on a TLS transport the session
+/// ("ssl_object"), the peer's certificate ("peercert"), the cipher ("cipher") and the
+/// context ("sslcontext", a shared copy of the one given). **Python:** the object
 /// `get_extra_info(name)` returns.
-using ExtraInfo = std::variant<std::monostate, Address, TransportSocket, PeerCred>;
+using ExtraInfo = std::variant<std::monostate, Address, TransportSocket, PeerCred, SSLObject,
+                               PeerCertificate, CipherInfo, std::shared_ptr<const SSLContext>>;
 
 namespace detail {
 /// `get_extra_info(name)` of a socket transport or datagram transport (src/protocols.cpp).
@@ -134,8 +215,11 @@ class Transport {
   /// **Python:** `transport.is_closing()`.
   bool is_closing() const;
   /// "peername", "sockname" (Address; monostate when unknown), "socket"
-  /// (TransportSocket), "peercred" (PeerCred of a UNIX peer); monostate for anything
-  /// else. **Python:** `transport.get_extra_info(name)`.
+  /// (TransportSocket), "peercred" (PeerCred of a UNIX peer); on a TLS transport, once
+  /// the handshake is over, "ssl_object" (SSLObject), "peercert" (PeerCertificate;
+  /// monostate when the peer sent none), "cipher" (CipherInfo), "compression" (monostate:
+  /// None), and "sslcontext" (`std::shared_ptr<const SSLContext>`, from the start);
+  /// monostate for anything else. **Python:** `transport.get_extra_info(name)`.
   ExtraInfo get_extra_info(std::string_view name) const;
   /// `get_extra_info(name)` as a `T`: nullopt when it is not one.
   template <class T>

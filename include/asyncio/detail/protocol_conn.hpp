@@ -32,6 +32,8 @@ struct TransportAccess {
   static DatagramTransport datagram(DgramTransport* t) { return DatagramTransport(t); }
   static SocketTransport* get(const Transport& t) { return t.t_; }
   static DgramTransport* get(const DatagramTransport& t) { return t.t_; }
+  static SSLObject ssl_object(SocketTransport* t) { return SSLObject(t); }
+  static SocketTransport* get(const SSLObject& o) { return o.t_; }
 };
 
 // --- what a factory returns -------------------------------------------------------------------
@@ -267,6 +269,7 @@ inline std::optional<TlsParams> tls_params(const SSLContext* ssl, bool server_si
     return std::nullopt;
   }
 #ifdef ASYNCIO_HAS_TLS
+  tls_check_timeouts(handshake_timeout, shutdown_timeout);
   TlsParams p;
   p.ctx = tls_keep(*ssl);
   p.server_side = server_side;

@@ -7,10 +7,12 @@
 /// messages (`SSLCertVerificationError` for a failed verification).
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "asyncio/ssl.hpp"
+#include "asyncio/transports.hpp"
 
 using SSL = struct ssl_st;
 using BIO = struct bio_st;
@@ -59,6 +61,8 @@ class TlsEngine {
   /// The cipher's name, protocol and secret bits. **Python:** `SSLObject.cipher()`.
   std::string cipher_name() const;
   int cipher_bits() const;
+  /// The cipher's protocol version ("TLSv1.3"), the middle of CPython's cipher() tuple.
+  std::string cipher_version() const;
   /// The peer certificate's subject and issuer ("CN=localhost" one-line form), notAfter
   /// ("Jan  1 00:00:00 2030 GMT", as CPython's), and its DNS/IP subjectAltNames.
   struct PeerCert {
@@ -67,6 +71,12 @@ class TlsEngine {
     std::vector<std::string> subject_alt_names;  // "DNS:localhost", "IP Address:127.0.0.1"
   };
   PeerCert peer_cert() const;
+  /// CPython's `getpeercert()`: nullopt without a peer certificate, the empty dict when
+  /// the context does not verify (`CERT_NONE`), else the decoded certificate.
+  std::optional<PeerCertificate> getpeercert() const;
+  /// The peer certificate's DER bytes ("" when none). **Python:** `getpeercert(True)`.
+  std::string peer_der() const;
+  const std::string& server_hostname() const noexcept { return hostname_; }
   SSL* native_handle() const noexcept { return ssl_; }
 
  private:

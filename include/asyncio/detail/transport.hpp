@@ -219,6 +219,10 @@ struct SocketTransport : ListHook<ServerClientTag> {
   /// decrypts itself, one branch per call); null otherwise. `tls_free` frees it.
   TlsLayer* tls = nullptr;
   void (*tls_free)(TlsLayer*) = nullptr;
+  /// TLS close(): close_notify sent, waiting (reading on) for the peer's, at most the
+  /// shutdown timeout (CPython SSLProtocol's FLUSHING / SHUTDOWN states). `closing` is set
+  /// meanwhile; the socket's close (connection_lost) waits for the end of it.
+  bool tls_shutdown_wait = false;
 
   SocketTransport() = default;
   SocketTransport(const SocketTransport&) = delete;
@@ -260,10 +264,30 @@ void transport_set_tls(SocketTransport* t, const TlsParams& p);
 /// What src/transport.cpp calls on a TLS transport instead of the plain path.
 void tls_start(SocketTransport* t);
 void tls_data_received(SocketTransport* t, const char* data, std::size_t n);
+/// Decrypts and delivers what the engine holds, until it needs more or reading is paused.
+void tls_read_loop(SocketTransport* t);
+/// `resume_reading()`: what was left when reading was paused is delivered one callback later.
+void tls_resume_reading(SocketTransport* t);
 bool tls_eof_received(SocketTransport* t);
 void tls_write(SocketTransport* t, std::string_view data);
-void tls_close(SocketTransport* t);
+/// close_notify; true when the close now waits for the peer's (`tls_shutdown_wait`).
+bool tls_close(SocketTransport* t);
 bool tls_app_connected(const SocketTransport* t);
+class TlsEngine;  // detail/tls_engine.hpp
+/// The TLS session of `t` (null for a plain transport), for get_extra_info.
+const TlsEngine* tls_engine(const SocketTransport* t);
+/// The context `t` was made with (null for a plain transport): "sslcontext".
+std::shared_ptr<const SSLContext> tls_context(const SocketTransport* t);
+/// CPython SSLProtocol's checks of its timeouts. **Exceptions:**
+/// std::invalid_argument("ssl_handshake_timeout should be a positive number, got 0.0").
+void tls_check_timeouts(double handshake_timeout, double shutdown_timeout);
+/// CPython `loop.start_tls`'s first half: `t` (plain, open) becomes a TLS transport whose
+/// protocol is already connected; the handshake starts; `t->waiter` completes with it.
+/// **Exceptions:** as `asyncio::start_tls` (asyncio/ssl.hpp) before the handshake.
+void transport_start_tls(SocketTransport* t, const TlsParams& p);
+/// The rest of `transport_close` once a TLS shutdown is over: stops reading,
+/// connection_lost once the buffer is flushed.
+void transport_close_finish(SocketTransport* t);
 /// `transport_write` under the TLS layer: ciphertext to the socket.
 void transport_write_raw(SocketTransport* t, std::string_view data);
 
