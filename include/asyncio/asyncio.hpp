@@ -19,6 +19,7 @@
 #include "asyncio/sockets.hpp"       // IWYU pragma: export
 #include "asyncio/staggered.hpp"     // IWYU pragma: export
 #include "asyncio/streams.hpp"       // IWYU pragma: export
+#include "asyncio/subprocess.hpp"    // IWYU pragma: export
 #include "asyncio/task.hpp"          // IWYU pragma: export
 #include "asyncio/task_group.hpp"    // IWYU pragma: export
 #include "asyncio/threads.hpp"       // IWYU pragma: export
