@@ -362,6 +362,7 @@ void EventLoop::drain_threadsafe() {
 void EventLoop::close() {
   if (running_) throw RuntimeError("Cannot close a running event loop");
   if (closed_) return;
+  if (signals_) detail::signals_close(*this);  // CPython: remove_signal_handler of each
   {
     std::lock_guard<std::mutex> lock(ts_mutex_);
     closed_ = true;

@@ -13,6 +13,7 @@
 #include "asyncio/protocols.hpp"     // IWYU pragma: export
 #include "asyncio/queues.hpp"        // IWYU pragma: export
 #include "asyncio/result.hpp"        // IWYU pragma: export
+#include "asyncio/runners.hpp"       // IWYU pragma: export
 #include "asyncio/sendfile.hpp"      // IWYU pragma: export
 #include "asyncio/shield.hpp"        // IWYU pragma: export
 #include "asyncio/sleep.hpp"         // IWYU pragma: export
