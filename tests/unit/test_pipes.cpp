@@ -71,6 +71,7 @@ TEST(Pipes, WritePipeWritesAndWriteEofCloses) {
     tr.write(std::string(200000, 'x'));  // more than the pipe holds: buffered
     EXPECT_GT(tr.get_write_buffer_size(), 0u);
     tr.write_eof();
+    ::fcntl(p[0], F_SETFL, O_NONBLOCK);  // read it here without blocking the loop
     std::string all;
     char buf[65536];
     for (;;) {
@@ -80,7 +81,7 @@ TEST(Pipes, WritePipeWritesAndWriteEofCloses) {
         continue;
       }
       if (n == 0) break;
-      co_await asyncio::sleep(0.001);  // EAGAIN is impossible (blocking), but let it flush
+      co_await asyncio::sleep(0.001);  // EAGAIN: let the loop flush more
     }
     co_await lost;
     ::close(p[0]);
