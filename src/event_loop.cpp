@@ -357,6 +357,8 @@ void EventLoop::drain_threadsafe() {
     ts_pending_.store(false, std::memory_order_relaxed);
   }
   for (auto* s : items) push_ready(&detail::HandleState::run_item, s, nullptr);
+  // The runner's SIGINT handler wakes the loop like call_soon_threadsafe (src/signals.cpp).
+  if (detail::sigint_pending.load(std::memory_order_relaxed)) detail::sigint_dispatch(*this);
 }
 
 void EventLoop::close() {

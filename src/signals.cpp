@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -35,21 +36,29 @@ struct LoopSignals {
   Watch watch;
   std::function<void()> handlers[NSIG];  ///< CPython `_signal_handlers`
   int count = 0;                         ///< handlers set
-  // The SIGINT handling of the Runner running on this loop (SigintScope), if any.
-  bool sigint_scope = false;
-  AnyTask sigint_main;
 };
 
 struct LoopSignalsAccess {
   static LoopSignals*& get(EventLoop& l) { return l.signals_; }
+  static int event_fd(EventLoop& l) { return l.event_fd_; }
+  static std::atomic<bool>* ts_flag(EventLoop& l) { return &l.ts_pending_; }
 };
+
+std::atomic<bool> sigint_pending{false};
 
 namespace {
 
 // CPython `signal.set_wakeup_fd`: where the real handler writes (-1: nowhere).
 std::atomic<int> g_wakeup_fd{-1};
-// CPython Runner `_interrupt_count` of the SigintScope installed (one at a time: main thread).
+// The SigintScope installed (one at a time: the main thread's). Its handler counts in
+// g_interrupts (CPython Runner `_interrupt_count`) and wakes its loop through the loop's
+// eventfd and call_soon_threadsafe flag, so that an asyncio::run that never adds a signal
+// handler registers nothing more with epoll.
 std::atomic<int> g_interrupts{0};
+std::atomic<int> g_sigint_wake_fd{-1};
+std::atomic<std::atomic<bool>*> g_sigint_ts{nullptr};
+EventLoop* g_scope_loop = nullptr;  // loop thread only
+AnyTask* g_scope_main = nullptr;    // loop thread only
 
 void write_signum(int sig) {
   int fd = g_wakeup_fd.load(std::memory_order_relaxed);
@@ -69,14 +78,22 @@ extern "C" void on_signal(int sig) {
 
 // The Runner's SIGINT handler (CPython `Runner._on_sigint`, up to what signal context
 // allows): counts, restores the default action after the second, wakes the loop.
-extern "C" void on_sigint(int sig) {
+extern "C" void on_sigint(int) {
   int saved = errno;
   if (g_interrupts.fetch_add(1, std::memory_order_relaxed) + 1 >= 2) {
     struct sigaction sa = {};
     sa.sa_handler = SIG_DFL;
     ::sigaction(SIGINT, &sa, nullptr);
   }
-  write_signum(sig);
+  sigint_pending.store(true, std::memory_order_relaxed);
+  if (std::atomic<bool>* ts = g_sigint_ts.load(std::memory_order_relaxed))
+    ts->store(true, std::memory_order_release);
+  int fd = g_sigint_wake_fd.load(std::memory_order_relaxed);
+  if (fd >= 0) {
+    std::uint64_t one = 1;
+    ssize_t r = ::write(fd, &one, sizeof one);  // eventfd: wakes epoll_wait
+    (void)r;
+  }
   errno = saved;
 }
 
@@ -108,17 +125,8 @@ void pipe_ready(IoWatcher* w) {
     for (ssize_t i = 0; i < n; ++i) {
       int sig = buf[i];
       if (sig <= 0 || sig >= NSIG) continue;
-      if (s->handlers[sig]) {
+      if (s->handlers[sig])
         loop.call_soon(s->handlers[sig]);  // a copy: replacing the handler later is fine
-      } else if (sig == SIGINT && s->sigint_scope) {
-        // CPython `Runner._on_sigint`: the first cancels the main task, later ones raise.
-        if (g_interrupts.load(std::memory_order_relaxed) == 1 && s->sigint_main.valid() &&
-            !s->sigint_main.done()) {
-          s->sigint_main.cancel();
-          continue;
-        }
-        throw KeyboardInterrupt();
-      }
     }
   }
 }
@@ -151,7 +159,7 @@ LoopSignals& ensure(EventLoop& loop) {
 // Frees the loop's state once nothing uses it (CPython `set_wakeup_fd(-1)`).
 void maybe_free(EventLoop& loop) {
   LoopSignals*& s = LoopSignalsAccess::get(loop);
-  if (!s || s->count > 0 || s->sigint_scope) return;
+  if (!s || s->count > 0) return;
   int expected = s->wfd;
   g_wakeup_fd.compare_exchange_strong(expected, -1);
   loop.unwatch_fd(s->rfd, false);
@@ -165,22 +173,32 @@ void maybe_free(EventLoop& loop) {
 void signals_close(EventLoop& loop) {
   LoopSignals* s = LoopSignalsAccess::get(loop);
   if (!s) return;
-  s->sigint_scope = false;
-  s->sigint_main = AnyTask();
   // remove_signal_handler frees the state with the last handler: look it up each time.
   for (int sig = 1; sig < NSIG && (s = LoopSignalsAccess::get(loop)); ++sig)
     if (s->handlers[sig]) loop.remove_signal_handler(sig);
   maybe_free(loop);
 }
 
+void sigint_dispatch(EventLoop& loop) {
+  if (&loop != g_scope_loop || !sigint_pending.exchange(false, std::memory_order_relaxed)) return;
+  // CPython `Runner._on_sigint`: the first cancels the main task, later ones raise.
+  if (g_interrupts.load(std::memory_order_relaxed) == 1 && g_scope_main->valid() &&
+      !g_scope_main->done()) {
+    g_scope_main->cancel();
+    return;
+  }
+  throw KeyboardInterrupt();
+}
+
 SigintScope::SigintScope(EventLoop& loop, const AnyTask& main) {
-  g_interrupts.store(0, std::memory_order_relaxed);
   // CPython: only on the main thread, and only while SIGINT has Python's default handler.
-  if (!on_main_thread() || !handler_is(SIGINT, SIG_DFL)) return;
-  LoopSignals& s = ensure(loop);
-  s.sigint_scope = true;
-  s.sigint_main = main;
-  g_wakeup_fd.store(s.wfd, std::memory_order_relaxed);
+  if (!on_main_thread() || !handler_is(SIGINT, SIG_DFL) || g_scope_loop) return;
+  g_interrupts.store(0, std::memory_order_relaxed);
+  g_scope_loop = &loop;
+  g_scope_main = new AnyTask(main);
+  sigint_pending.store(false, std::memory_order_relaxed);
+  g_sigint_ts.store(LoopSignalsAccess::ts_flag(loop), std::memory_order_relaxed);
+  g_sigint_wake_fd.store(LoopSignalsAccess::event_fd(loop), std::memory_order_relaxed);
   struct sigaction sa = {};
   sa.sa_handler = &on_sigint;
   sa.sa_flags = SA_RESTART;
@@ -198,15 +216,16 @@ SigintScope::~SigintScope() {
     sa.sa_handler = SIG_DFL;
     ::sigaction(SIGINT, &sa, nullptr);
   }
-  if (LoopSignals* s = LoopSignalsAccess::get(*loop_)) {
-    s->sigint_scope = false;
-    s->sigint_main = AnyTask();
-    if (s->count > 0) g_wakeup_fd.store(s->wfd, std::memory_order_relaxed);
-    maybe_free(*loop_);
-  }
+  g_sigint_wake_fd.store(-1, std::memory_order_relaxed);
+  g_sigint_ts.store(nullptr, std::memory_order_relaxed);
+  sigint_pending.store(false, std::memory_order_relaxed);
+  delete std::exchange(g_scope_main, nullptr);
+  g_scope_loop = nullptr;
 }
 
-int SigintScope::interrupts() const { return g_interrupts.load(std::memory_order_relaxed); }
+int SigintScope::interrupts() const {
+  return installed ? g_interrupts.load(std::memory_order_relaxed) : 0;
+}
 
 }  // namespace detail
 

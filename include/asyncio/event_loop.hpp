@@ -58,6 +58,10 @@ struct LoopSignals;  // src/signals.cpp: the signal pipe and the handlers
 struct LoopSignalsAccess;
 /// Closing the loop: removes its signal handlers (src/signals.cpp).
 void signals_close(EventLoop& loop);
+/// Set by the runner's SIGINT handler (SigintScope), which then wakes the loop as
+/// call_soon_threadsafe does; the loop then calls sigint_dispatch (src/signals.cpp).
+extern std::atomic<bool> sigint_pending;
+void sigint_dispatch(EventLoop& loop);
 
 /// A user callback queued by call_soon/call_later (CPython `events.Handle`). Reference
 /// counted atomically: a Handle may be returned to another thread by call_soon_threadsafe.
