@@ -87,6 +87,7 @@ std::string describe_exception(const std::exception_ptr& e) {
     if (name.rfind("asyncio::", 0) == 0) name = name.substr(9);
     if (x.errnum() != 0)
       return name + "(" + std::to_string(x.errnum()) + ", " + quote(x.strerror()) + ")";
+    if (!*x.what()) return name + "()";  // ProcessLookupError(): no arguments
     return name + "(" + quote(x.what()) + ")";
   } catch (const asyncio::SendfileNotAvailableError& x) {
     return "SendfileNotAvailableError(" + quote(x.what()) + ")";
