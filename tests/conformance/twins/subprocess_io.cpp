@@ -23,7 +23,14 @@ std::string rstrip(std::string s) {
   return s;
 }
 
-std::string opt_repr(const std::optional<std::string>& s) { return s ? py_repr(*s) : "None"; }
+// Python's repr of a str, for what these children print (newlines escaped).
+std::string repr_nl(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  return out + "'";
+}
+
+std::string opt_repr(const std::optional<std::string>& s) { return s ? repr_nl(*s) : "None"; }
 
 Coro<std::pair<std::string, int>> run_code(int code) {
   SubprocessOptions o{.stdout_ = sp::PIPE};
@@ -45,7 +52,7 @@ Coro<void> amain() {
       say("child said: ", rstrip(line));
     }
     p.stdin_.close();
-    say("stdout rest: ", py_repr(co_await p.stdout_.read()));
+    say("stdout rest: ", repr_nl(co_await p.stdout_.read()));
     std::string err = co_await p.stderr_.read();
     std::size_t b = 0;
     while (b < err.size()) {
