@@ -16,6 +16,15 @@
 namespace sp = asyncio::subprocess;
 
 namespace {
+// Python's str(float) for the short values used here: 1.5 -> "1.5", 1.0 -> "1.0".
+std::string py_float(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  std::string s = buf;
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
 asyncio::Coro<void> pump(std::string name, asyncio::StreamReader stream) {
   for (;;) {
     std::string line = co_await stream.readline();
@@ -41,7 +50,8 @@ asyncio::Coro<int> supervise(int i, int n, double timeout) {
     timed_out = true;
   }
   if (timed_out) {  // (no co_await inside a catch block in C++)
-    std::printf("[%s] still running after %g s: killing it\n", name.c_str(), timeout);
+    std::printf("[%s] still running after %s s: killing it\n", name.c_str(),
+                py_float(timeout).c_str());
     std::fflush(stdout);
     proc.kill();
     co_await proc.wait();
