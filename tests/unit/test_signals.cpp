@@ -204,6 +204,16 @@ TEST(RunnerSigintThread, SecondSigintInterrupts) {
   EXPECT_EQ(cur.sa_handler, SIG_DFL);
 }
 
+// asyncio.run at the top of a script: KeyboardInterrupt; run_main's exit status is 130.
+TEST(RunnerSigintThread, RunMainReturns130AfterInterrupt) {
+  int rc = asyncio::run_main([]() -> Coro<int> {
+    asyncio::get_running_loop().call_later(0.01, [] { ::kill(::getpid(), SIGINT); });
+    co_await asyncio::sleep(30);
+    co_return 0;
+  }());
+  EXPECT_EQ(rc, 130);
+}
+
 TEST(RunnerSigintThread, UserSigintHandlerWins) {
   int got = 0;
   asyncio::run([](int* got) -> Coro<void> {
