@@ -67,7 +67,8 @@ void proc_release(ProcState* s);
 
 /// A child process started by `create_subprocess_exec` / `_shell`. Copies share it.
 /// Dropping every handle neither kills nor waits for the child: the loop keeps watching
-/// it and reaps it when it exits. When the loop closes with the child still running, the
+/// it and reaps it when it exits (its pipes close with the last handle on them, as any
+/// dropped stream). When the loop closes with the child still running, the
 /// child is killed (SIGKILL) and reaped — no zombie is left (CPython kills it when the
 /// transport is garbage collected).
 /// **Python:** `asyncio.subprocess.Process`.
