@@ -357,11 +357,14 @@ void EventLoop::drain_threadsafe() {
     ts_pending_.store(false, std::memory_order_relaxed);
   }
   for (auto* s : items) push_ready(&detail::HandleState::run_item, s, nullptr);
+  // The runner's SIGINT handler wakes the loop like call_soon_threadsafe (src/signals.cpp).
+  if (detail::sigint_pending.load(std::memory_order_relaxed)) detail::sigint_dispatch(*this);
 }
 
 void EventLoop::close() {
   if (running_) throw RuntimeError("Cannot close a running event loop");
   if (closed_) return;
+  if (signals_) detail::signals_close(*this);  // CPython: remove_signal_handler of each
   {
     std::lock_guard<std::mutex> lock(ts_mutex_);
     closed_ = true;

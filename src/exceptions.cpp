@@ -50,6 +50,15 @@ std::exception_ptr make_os_error(int err, const std::string& msg) {
       return std::make_exception_ptr(ConnectionResetError(err, text));
     case ETIMEDOUT:
       return std::make_exception_ptr(TimeoutError(err, text));
+    case ESRCH:
+      return std::make_exception_ptr(ProcessLookupError(err, text));
+    case ENOENT:
+      return std::make_exception_ptr(FileNotFoundError(err, text));
+    case EACCES:
+    case EPERM:
+      return std::make_exception_ptr(PermissionError(err, text));
+    case ECHILD:
+      return std::make_exception_ptr(ChildProcessError(err, text));
     default:
       return std::make_exception_ptr(OSError(err, text));
   }
@@ -67,6 +76,8 @@ std::string describe_exception(const std::exception_ptr& e) {
     std::rethrow_exception(e);
   } catch (const CancelledError& c) {
     return c.message().empty() ? "CancelledError()" : "CancelledError(" + quote(c.message()) + ")";
+  } catch (const KeyboardInterrupt&) {
+    return "KeyboardInterrupt()";
   } catch (const InvalidStateError& x) {
     return "InvalidStateError(" + quote(x.what()) + ")";
   } catch (const asyncio::TimeoutError& x) {
@@ -76,6 +87,7 @@ std::string describe_exception(const std::exception_ptr& e) {
     if (name.rfind("asyncio::", 0) == 0) name = name.substr(9);
     if (x.errnum() != 0)
       return name + "(" + std::to_string(x.errnum()) + ", " + quote(x.strerror()) + ")";
+    if (!*x.what()) return name + "()";  // ProcessLookupError(): no arguments
     return name + "(" + quote(x.what()) + ")";
   } catch (const asyncio::SendfileNotAvailableError& x) {
     return "SendfileNotAvailableError(" + quote(x.what()) + ")";

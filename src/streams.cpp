@@ -113,6 +113,7 @@ void proto_connection_lost(void* p, std::exception_ptr e) {
   }
   c->protocol.connection_lost = true;
   if (c->protocol.writing_paused) wake_drain_waiters(c, e);
+  if (c->on_lost) c->on_lost(c->on_lost_ctx, c->on_lost_index);
 }
 
 void proto_destroy(void* p) { delete conn_of(p); }
@@ -144,6 +145,19 @@ StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerS
     (void)tls;
 #endif
     transport_init(&c->transport, loop, std::move(sock), &stream_protocol_ops, c, server);
+  } catch (...) {
+    delete c;
+    throw;
+  }
+  return c;
+}
+
+StreamConn* conn_create_pipe(EventLoop& loop, int fd, FdKind kind, std::size_t limit) {
+  auto* c = new StreamConn;
+  c->reader.limit = limit;
+  try {
+    c->protocol.closed = loop.create_future<void>();
+    pipe_transport_init(&c->transport, loop, fd, kind, &stream_protocol_ops, c);
   } catch (...) {
     delete c;
     throw;

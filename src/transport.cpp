@@ -5,9 +5,12 @@
 
 #include "asyncio/detail/transport.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,7 +73,8 @@ void transport_finalize(SocketTransport* t) {
     try {
       t->ops->detach(t->protocol);
     } catch (...) {
-      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(), "protocol destructor");
+      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(),
+                                "protocol destructor");
     }
   }
   t->waiter = Future<void>();
@@ -93,8 +97,8 @@ void call_connection_lost(SocketTransport* t, std::exception_ptr e) {
   }
   transport_finalize(t);
   if (t->empty_waiter.valid() && !t->empty_waiter.done())
-    t->empty_waiter.set_exception(std::make_exception_ptr(
-        ConnectionError("Connection is closed by peer")));
+    t->empty_waiter.set_exception(
+        std::make_exception_ptr(ConnectionError("Connection is closed by peer")));
   transport_release(t);
 }
 
@@ -159,7 +163,8 @@ void maybe_resume_protocol(SocketTransport* t) {
 void read_ready(IoWatcher* w) {
   SocketTransport* t = static_cast<SocketTransport::Watch*>(w)->t;
   if (t->lost) return;
-  ssize_t n = ::recv(t->fd, tl_read_buf, transport_max_read, 0);
+  ssize_t n = t->kind == FdKind::socket ? ::recv(t->fd, tl_read_buf, transport_max_read, 0)
+                                        : ::read(t->fd, tl_read_buf, transport_max_read);
   if (n > 0) {
     try {
 #ifdef ASYNCIO_HAS_TLS
@@ -173,6 +178,17 @@ void read_ready(IoWatcher* w) {
       fatal_error(t, std::current_exception(),
                   "Fatal error: protocol.data_received() call failed.");
     }
+  } else if (n == 0 && t->kind == FdKind::read_pipe) {
+    // CPython `_UnixReadPipeTransport._read_ready`: eof_received, then closed, whatever
+    // eof_received returned.
+    t->eof_read = true;
+    try {
+      (void)t->ops->eof_received(t->protocol);
+    } catch (...) {
+      fatal_error(t, std::current_exception(), "Fatal error: protocol.eof_received() call failed.");
+      return;
+    }
+    transport_close(t);
   } else if (n == 0) {
     t->eof_read = true;
     bool keep_open;
@@ -193,8 +209,25 @@ void read_ready(IoWatcher* w) {
     else
       transport_close(t);
   } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-    fatal_error(t, make_os_error(errno), "Fatal read error on socket transport");
+    fatal_error(t, make_os_error(errno),
+                t->kind == FdKind::socket ? "Fatal read error on socket transport"
+                                          : "Fatal read error on pipe transport");
   }
+}
+
+// CPython `_UnixWritePipeTransport._read_ready`: the reading end went away.
+void write_pipe_hangup(IoWatcher* w) {
+  SocketTransport* t = static_cast<SocketTransport::Watch*>(w)->t;
+  if (t->lost) return;
+  if (!t->write_buffer.empty())
+    transport_force_close(t, std::make_exception_ptr(BrokenPipeError(EPIPE, "Broken pipe")));
+  else
+    transport_force_close(t, nullptr);
+}
+
+ssize_t send_some(SocketTransport* t, const char* d, std::size_t n) {
+  if (t->kind == FdKind::socket) return ::send(t->fd, d, n, MSG_NOSIGNAL);
+  return ::write(t->fd, d, n);  // EPIPE, not SIGPIPE: subprocess.cpp ignores SIGPIPE
 }
 
 // CPython `_write_ready` (`_write_send`).
@@ -206,7 +239,7 @@ void write_ready(IoWatcher* w) {
     if (t->empty_waiter.valid() && !t->empty_waiter.done()) t->empty_waiter.set_result();
     return;
   }
-  ssize_t n = ::send(t->fd, t->write_buffer.data(), t->write_buffer.size(), MSG_NOSIGNAL);
+  ssize_t n = send_some(t, t->write_buffer.data(), t->write_buffer.size());
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     int err = errno;
@@ -239,7 +272,8 @@ void connection_made_item(void* a, void*, Op op) {
     try {
       t->ops->connection_made(t->protocol, t);
     } catch (...) {
-      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(), "Protocol.connection_made()");
+      report_callback_exception(&detail::core_of(*t->loop), std::current_exception(),
+                                "Protocol.connection_made()");
     }
   }
   transport_release(t);
@@ -323,6 +357,48 @@ void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const Prot
   }
 }
 
+void transport_ignore_sigpipe() {
+  struct sigaction old;
+  if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL &&
+      !(old.sa_flags & SA_SIGINFO))
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+void pipe_transport_init(SocketTransport* t, EventLoop& loop, int fd, FdKind kind,
+                         const ProtocolOps* ops, void* protocol) {
+  if (kind == FdKind::write_pipe) transport_ignore_sigpipe();
+  t->loop = &loop;
+  t->ops = ops;
+  t->protocol = protocol;
+  t->kind = kind;
+  t->family = t->type = t->proto = 0;
+  t->read_watch.t = t->write_watch.t = t;
+  t->read_watch.fn = kind == FdKind::read_pipe ? &read_ready : &write_pipe_hangup;
+  t->write_watch.fn = &write_ready;
+  t->close_hook.t = t;
+  t->close_hook.fn = &on_loop_close;
+  try {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) throw_os_error(errno);
+    if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !S_ISCHR(st.st_mode))
+      throw std::invalid_argument("Pipe transport is for pipes/sockets only.");
+    int fl = ::fcntl(fd, F_GETFL);
+    if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) throw_os_error(errno);
+    t->fd = fd;
+    if (!ops->connection_made) loop.watch_fd(t->fd, false, &t->read_watch);
+  } catch (...) {
+    ::close(fd);
+    t->fd = -1;
+    throw;
+  }
+  detail::core_of(loop).link_close_hook(&t->close_hook);
+  if (ops->connection_made) {
+    queue(t, &connection_made_item);
+    queue(t, &start_reading_item);
+    if (t->waiter.valid()) queue(t, &waiter_item);
+  }
+}
+
 void transport_write(SocketTransport* t, std::string_view data) {
   if (t->eof_requested) throw RuntimeError("Cannot call write() after write_eof()");
   if (t->empty_waiter.valid()) throw RuntimeError("unable to write; sendfile is in progress");
@@ -342,7 +418,7 @@ void transport_write_raw(SocketTransport* t, std::string_view data) {
     return;
   }
   if (t->write_buffer.empty()) {
-    ssize_t n = ::send(t->fd, data.data(), data.size(), MSG_NOSIGNAL);
+    ssize_t n = send_some(t, data.data(), data.size());
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         fatal_error(t, make_os_error(errno), "Fatal write error on socket transport");
@@ -360,8 +436,7 @@ void transport_write_raw(SocketTransport* t, std::string_view data) {
 
 void transport_writelines(SocketTransport* t, const std::string_view* pieces, std::size_t n) {
   if (t->eof_requested) throw RuntimeError("Cannot call writelines() after write_eof()");
-  if (t->empty_waiter.valid())
-    throw RuntimeError("unable to writelines; sendfile is in progress");
+  if (t->empty_waiter.valid()) throw RuntimeError("unable to writelines; sendfile is in progress");
   if (n == 0) return;
   if (t->lost) return;  // CPython buffers them, never to be sent
 #ifdef ASYNCIO_HAS_TLS
@@ -379,6 +454,10 @@ void transport_writelines(SocketTransport* t, const std::string_view* pieces, st
 }
 
 void transport_write_eof(SocketTransport* t) {
+  if (t->kind == FdKind::write_pipe) {  // CPython `_UnixWritePipeTransport.write_eof`
+    transport_close(t);
+    return;
+  }
   if (t->closing || t->eof_requested) return;
   t->eof_requested = true;
   if (t->write_buffer.empty()) ::shutdown(t->fd, SHUT_WR);
@@ -401,13 +480,13 @@ void transport_set_write_buffer_limits(SocketTransport* t, std::optional<std::si
 }
 
 void transport_pause_reading(SocketTransport* t) {
-  if (t->closing || t->reading_paused) return;
+  if (t->closing || t->reading_paused || t->kind == FdKind::write_pipe) return;
   t->reading_paused = true;
   t->loop->unwatch_fd(t->fd, false);
 }
 
 void transport_resume_reading(SocketTransport* t) {
-  if (t->closing || !t->reading_paused) return;
+  if (t->closing || !t->reading_paused || t->kind == FdKind::write_pipe) return;
   t->reading_paused = false;
   if (!t->eof_read) t->loop->watch_fd(t->fd, false, &t->read_watch);
 #ifdef ASYNCIO_HAS_TLS
@@ -460,7 +539,9 @@ void transport_close_now(SocketTransport* t) {
 }
 
 std::string transport_describe(const SocketTransport* t) {
-  std::string out = "<_SelectorSocketTransport";
+  std::string out = t->kind == FdKind::socket      ? "<_SelectorSocketTransport"
+                    : t->kind == FdKind::read_pipe ? "<_UnixReadPipeTransport"
+                                                   : "<_UnixWritePipeTransport";
   if (t->fd < 0)
     out += " closed";
   else if (t->closing)

@@ -13,12 +13,14 @@
 #include "asyncio/protocols.hpp"     // IWYU pragma: export
 #include "asyncio/queues.hpp"        // IWYU pragma: export
 #include "asyncio/result.hpp"        // IWYU pragma: export
+#include "asyncio/runners.hpp"       // IWYU pragma: export
 #include "asyncio/sendfile.hpp"      // IWYU pragma: export
 #include "asyncio/shield.hpp"        // IWYU pragma: export
 #include "asyncio/sleep.hpp"         // IWYU pragma: export
 #include "asyncio/sockets.hpp"       // IWYU pragma: export
 #include "asyncio/staggered.hpp"     // IWYU pragma: export
 #include "asyncio/streams.hpp"       // IWYU pragma: export
+#include "asyncio/subprocess.hpp"    // IWYU pragma: export
 #include "asyncio/task.hpp"          // IWYU pragma: export
 #include "asyncio/task_group.hpp"    // IWYU pragma: export
 #include "asyncio/threads.hpp"       // IWYU pragma: export

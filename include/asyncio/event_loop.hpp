@@ -54,6 +54,14 @@ namespace detail {
 struct LoopAccess;
 struct LoopThreads;  // threads.hpp: the default executor, the link worker threads post through
 struct LoopThreadsAccess;
+struct LoopSignals;  // src/signals.cpp: the signal pipe and the handlers
+struct LoopSignalsAccess;
+/// Closing the loop: removes its signal handlers (src/signals.cpp).
+void signals_close(EventLoop& loop);
+/// Set by the runner's SIGINT handler (SigintScope), which then wakes the loop as
+/// call_soon_threadsafe does; the loop then calls sigint_dispatch (src/signals.cpp).
+extern std::atomic<bool> sigint_pending;
+void sigint_dispatch(EventLoop& loop);
 
 /// A user callback queued by call_soon/call_later (CPython `events.Handle`). Reference
 /// counted atomically: a Handle may be returned to another thread by call_soon_threadsafe.
@@ -393,6 +401,28 @@ class EventLoop : private detail::LoopCore {
     return write ? io_slots_[fd].writer : io_slots_[fd].reader;
   }
 
+  /// Calls `callback()` on this loop (in a later iteration, never in signal context)
+  /// whenever signal `sig` arrives, replacing a previous handler of `sig`. The real
+  /// handler only writes the signal number to a pipe the loop watches (CPython:
+  /// `signal.set_wakeup_fd`); SA_RESTART is set. Main thread only. Defined in
+  /// src/signals.cpp. **Exceptions:** std::invalid_argument("invalid signal number 0")
+  /// (Python's ValueError; also 32 and 33, which glibc keeps), RuntimeError("sig 9 cannot be
+  /// caught") for SIGKILL / SIGSTOP, RuntimeError("set_wakeup_fd only works in main thread
+  /// of the main interpreter") off the main thread, RuntimeError("Event loop is closed").
+  /// A callback returning a coroutine does not compile ("coroutines cannot be used with
+  /// add_signal_handler()"). **Python:** `loop.add_signal_handler(sig, callback, *args)`.
+  template <class F>
+  void add_signal_handler(int sig, F callback) {
+    static_assert(!detail::is_coro<std::remove_cvref_t<std::invoke_result_t<F&>>>::value,
+                  "coroutines cannot be used with add_signal_handler()");
+    add_signal_handler_impl(sig, std::function<void()>(std::move(callback)));
+  }
+  /// Removes the handler of `sig` and restores the signal's default action; false if
+  /// there was none. **Exceptions:** std::invalid_argument("invalid signal number 0").
+  /// **Python:** `loop.remove_signal_handler(sig)` (SIGINT gets SIG_DFL back, not
+  /// Python's `default_int_handler`).
+  bool remove_signal_handler(int sig);
+
   /// Replaces the exception handler (null: back to the default, which logs to stderr).
   /// **Python:** `loop.set_exception_handler`.
   void set_exception_handler(ExceptionHandler h) { handler_ = std::move(h); }
@@ -409,6 +439,7 @@ class EventLoop : private detail::LoopCore {
   template <class T>
   T run_future(Future<T>& fut);
 
+  void add_signal_handler_impl(int sig, std::function<void()> callback);
   static void io_check_fd(int fd);
   void io_update(int fd, detail::IoSlot& slot);
   void io_dispatch(const void* events, int n);  // epoll_event[n]
@@ -426,6 +457,8 @@ class EventLoop : private detail::LoopCore {
   bool stopping_ = false;
   friend struct detail::LoopThreadsAccess;
   std::shared_ptr<detail::LoopThreads> threads_;  // threads.hpp state, made on first use
+  friend struct detail::LoopSignalsAccess;
+  detail::LoopSignals* signals_ = nullptr;  // src/signals.cpp, made on first use
 };
 
 namespace detail {
@@ -583,7 +616,11 @@ decltype(auto) EventLoop::run_until_complete(A&& aw) {
 /// propagates — "asyncio.run(): main task 'Task-1' raised std::runtime_error('boom')" — so
 /// that a program that does not catch it still says why it ended (see `run_main`).
 /// **Exceptions:** RuntimeError("asyncio.run() cannot be called from a running event
-/// loop"), and whatever `main` raises.
+/// loop"), and whatever `main` raises; KeyboardInterrupt after SIGINT: on the main
+/// thread, when SIGINT has its default action, the first SIGINT cancels the main task
+/// (which may catch the CancelledError and clean up; if it ends cancelled, run throws
+/// KeyboardInterrupt), the second makes the loop throw KeyboardInterrupt as soon as it
+/// polls, and SIGINT has its default action again from then on (docs/subprocess.md).
 /// **Python:** `asyncio.run(main, debug=)` (the interpreter prints the traceback of an
 /// uncaught exception and exits 1; C++ would call std::terminate).
 template <class T>
@@ -592,7 +629,7 @@ T run(Coro<T> main, EventLoop::Options opts = {});
 /// The recommended `main`: `int main() { return asyncio::run_main(amain()); }`. Runs
 /// `main` with `run`; returns its result (`Coro<int>`), or 0 (`Coro<void>`); an exception
 /// is reported on stderr (by `run`, or here for one raised before the main task exists)
-/// and gives 1.
+/// and gives 1; KeyboardInterrupt (SIGINT) gives 130.
 /// **Python:** `asyncio.run(main())` at the top level of a script (exit status 1 and a
 /// traceback when it raises; `sys.exit(asyncio.run(main()))` for a status).
 template <class T>
@@ -607,6 +644,20 @@ void run_check_not_running();
 // (an empty name: "asyncio.run() raised ..."); sets run_reported.
 void run_report(const std::string& task_name, const std::exception_ptr& e);
 inline thread_local bool run_reported = false;
+/// CPython Runner.run's SIGINT handling (src/signals.cpp): on the main thread, when
+/// SIGINT has its default action, installs a handler for the duration: the first SIGINT
+/// cancels `main`, the second makes the loop raise KeyboardInterrupt, and from then on
+/// SIGINT has its default action again (a third one ends a loop stuck in a callback).
+struct SigintScope {
+  SigintScope(EventLoop& loop, const AnyTask& main);
+  ~SigintScope();
+  SigintScope(const SigintScope&) = delete;
+  SigintScope& operator=(const SigintScope&) = delete;
+  /// CPython `_interrupt_count`.
+  int interrupts() const;
+  bool installed = false;
+  EventLoop* loop_ = nullptr;
+};
 struct RunScope {  // set_event_loop(loop) for the duration, then close and clear
   explicit RunScope(EventLoop& l);
   ~RunScope();
@@ -626,7 +677,14 @@ T run(Coro<T> main, EventLoop::Options opts) {
   Task<T> task = loop.create_task(std::move(main));
   static_cast<detail::TaskState*>(task.state_ptr())->log_destroy_pending_ = false;
   try {
-    return loop.run_until_complete(task);
+    detail::SigintScope sigint(loop, task);
+    try {
+      return loop.run_until_complete(task);
+    } catch (const CancelledError&) {
+      // CPython Runner.run: cancelled by the first SIGINT (and not uncancelled since).
+      if (sigint.interrupts() > 0 && task.uncancel() == 0) throw KeyboardInterrupt();
+      throw;
+    }
   } catch (...) {
     detail::run_report(task.get_name(), std::current_exception());
     throw;
@@ -644,6 +702,8 @@ requires(std::is_void_v<T> || std::is_convertible_v<T, int>) int run_main(Coro<T
     } else {
       return static_cast<int>(run(std::move(main), opts));
     }
+  } catch (const KeyboardInterrupt&) {
+    return 130;  // 128 + SIGINT: what a shell reports for Python's KeyboardInterrupt
   } catch (...) {
     if (!detail::run_reported) detail::run_report({}, std::current_exception());
     return 1;

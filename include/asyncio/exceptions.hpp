@@ -109,6 +109,38 @@ class TimeoutError : public OSError {
   TimeoutError(int err, const std::string& strerror) : OSError(err, strerror) {}
 };
 
+/// ESRCH: no such process (`Process.send_signal` after the process was reaped).
+/// `ProcessLookupError()` has an empty `what()`, as Python's. **Python:** `ProcessLookupError`.
+class ProcessLookupError : public OSError {
+ public:
+  ProcessLookupError() : OSError(std::string()) {}
+  using OSError::OSError;
+};
+/// ENOENT. **Python:** `FileNotFoundError`.
+class FileNotFoundError : public OSError {
+ public:
+  using OSError::OSError;
+};
+/// EACCES, EPERM. **Python:** `PermissionError`.
+class PermissionError : public OSError {
+ public:
+  using OSError::OSError;
+};
+/// ECHILD. **Python:** `ChildProcessError`.
+class ChildProcessError : public OSError {
+ public:
+  using OSError::OSError;
+};
+
+/// The user interrupted the program (SIGINT) while `Runner::run` / `asyncio::run` ran
+/// (the Runner's SIGINT handling: docs/subprocess.md). Not a `std::exception`, so that
+/// `catch (const std::exception&)` does not swallow it — Python's derives from
+/// `BaseException`. **Python:** `KeyboardInterrupt`.
+class KeyboardInterrupt {
+ public:
+  const char* what() const noexcept { return ""; }
+};
+
 /// The OSError subclass Python's `OSError(err, msg)` constructor picks for `err`
 /// (BlockingIOError, BrokenPipeError, ConnectionRefusedError, ..., else OSError), with
 /// `msg` defaulting to the C library's `strerror(err)`. **Python:** `OSError(err, msg)`.

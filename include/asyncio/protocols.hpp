@@ -115,6 +115,27 @@ template <class F>
 Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_connection(
     EventLoop& loop, F protocol_factory, std::string host, int port, ConnectionOptions opts = {});
 
+/// Makes a protocol with `protocol_factory` and a read-pipe transport on descriptor `fd`
+/// (a pipe, FIFO, socket or character device; taken over: made non-blocking, closed with
+/// the transport); returns once connection_made has run. The protocol gets data_received,
+/// then eof_received and connection_lost(null) at EOF (the transport closes itself,
+/// whatever eof_received returns). **Exceptions:** std::invalid_argument("Pipe transport
+/// is for pipes/sockets only.") (Python's ValueError; `fd` is closed), OSError.
+/// **Python:** `transport, protocol = await loop.connect_read_pipe(protocol_factory, pipe)`
+/// (a file object there; its descriptor here).
+template <class F>
+Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> connect_read_pipe(EventLoop& loop,
+                                                                        F protocol_factory, int fd);
+/// The same with a write-pipe transport: write / writelines / drain flow control as a
+/// socket's; `write_eof()` closes it once the buffer is flushed; when the reading end goes
+/// away the transport closes (connection_lost(BrokenPipeError) if data was still
+/// buffered). SIGPIPE is set to SIG_IGN if it had its default action (docs/subprocess.md).
+/// **Python:** `transport, protocol = await loop.connect_write_pipe(protocol_factory, pipe)`.
+template <class F>
+Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> connect_write_pipe(EventLoop& loop,
+                                                                         F protocol_factory,
+                                                                         int fd);
+
 /// Listens on `host`:`port` ("" = every interface; port 0 = any free port) and, for each
 /// connection, makes a protocol with `protocol_factory` (one loop iteration after the
 /// accept, as CPython) and its transport. `opts.limit` is not used.
@@ -234,6 +255,24 @@ Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> create_connection(EventLoo
   detail::check_factory<F>();
   return detail::create_connection_coro<F>(loop, std::move(protocol_factory), std::move(host), port,
                                            std::move(opts));
+}
+
+template <class F>
+Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> connect_read_pipe(EventLoop& loop,
+                                                                        F protocol_factory,
+                                                                        int fd) {
+  detail::check_factory<F>();
+  return detail::pipe_connection<F>(loop, fd, detail::FdKind::read_pipe,
+                                    std::move(protocol_factory));
+}
+
+template <class F>
+Coro<std::pair<Transport, detail::protocol_ptr_t<F>>> connect_write_pipe(EventLoop& loop,
+                                                                         F protocol_factory,
+                                                                         int fd) {
+  detail::check_factory<F>();
+  return detail::pipe_connection<F>(loop, fd, detail::FdKind::write_pipe,
+                                    std::move(protocol_factory));
 }
 
 template <class F>

@@ -9,6 +9,8 @@
 // returns None, which closes the transport). A member of the right name that cannot be
 // called the expected way is a compile error, not a silently ignored callback.
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -255,6 +257,10 @@ struct ProtoConn {
   template <class F>
   static ProtoConn* create(EventLoop& loop, Socket sock, F& factory, ServerState* server,
                            bool waiter, const TlsParams* tls = nullptr);
+  /// The same on one end of a pipe (CPython `_make_read_pipe_transport` /
+  /// `_make_write_pipe_transport`), with a waiter; takes `fd` over.
+  template <class F>
+  static ProtoConn* create_pipe(EventLoop& loop, int fd, FdKind kind, F& factory);
 };
 
 /// The TLS parameters of `ssl=` (nullopt without it): `server_hostname` defaults to `host`
@@ -308,6 +314,22 @@ ProtoConn<H>* ProtoConn<H>::create(EventLoop& loop, Socket sock, F& factory, Ser
   (void)tls;
 #endif
   transport_init(&c->transport, loop, std::move(sock), &proto_conn_ops<H>, c.get(), server);
+  return c.release();
+}
+
+template <class H>
+template <class F>
+ProtoConn<H>* ProtoConn<H>::create_pipe(EventLoop& loop, int fd, FdKind kind, F& factory) {
+  std::unique_ptr<ProtoConn> c;
+  try {
+    c.reset(new ProtoConn);
+    c->slot.emplace(factory);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  c->transport.waiter = loop.create_future<void>();
+  pipe_transport_init(&c->transport, loop, fd, kind, &proto_conn_ops<H>, c.get());
   return c.release();
 }
 
@@ -396,6 +418,25 @@ Coro<std::pair<Transport, protocol_ptr_t<F>>> connection_transport(EventLoop& lo
                                                                    const TlsParams* tls = nullptr) {
   using H = factory_holder_t<F>;
   ProtoConn<H>* c = ProtoConn<H>::create(loop, std::move(sock), factory, nullptr, true, tls);
+  Transport tr = TransportAccess::transport(&c->transport);
+  protocol_ptr_t<F> proto = holder_traits<H>::ptr(c->slot.get());
+  Future<void> waiter = c->transport.waiter;
+  try {
+    co_await waiter;
+  } catch (...) {
+    tr.close();
+    throw;
+  }
+  co_return std::pair<Transport, protocol_ptr_t<F>>(std::move(tr), std::move(proto));
+}
+
+/// CPython `connect_read_pipe` / `connect_write_pipe` after the transport is made: waits
+/// for connection_made; on failure or cancellation the transport is closed.
+template <class F>
+Coro<std::pair<Transport, protocol_ptr_t<F>>> pipe_connection(EventLoop& loop, int fd, FdKind kind,
+                                                              F factory) {
+  using H = factory_holder_t<F>;
+  ProtoConn<H>* c = ProtoConn<H>::create_pipe(loop, fd, kind, factory);
   Transport tr = TransportAccess::transport(&c->transport);
   protocol_ptr_t<F> proto = holder_traits<H>::ptr(c->slot.get());
   Future<void> waiter = c->transport.waiter;

@@ -67,6 +67,12 @@ struct StreamConn {
 
   std::uint32_t users = 0;  ///< StreamReader / StreamWriter handles
 
+  /// Told at the end of `connection_lost` (a subprocess's pipe: CPython
+  /// `SubprocessStreamProtocol.pipe_connection_lost(fd, exc)`); null for a socket.
+  void (*on_lost)(void* ctx, int index) = nullptr;
+  void* on_lost_ctx = nullptr;
+  int on_lost_index = 0;
+
   StreamConn() = default;
   StreamConn(const StreamConn&) = delete;
   StreamConn& operator=(const StreamConn&) = delete;
@@ -84,6 +90,10 @@ extern const ProtocolOps stream_protocol_ops;
 /// construction); one reference, the open transport's. Attached to `server` if not null.
 StreamConn* conn_create(EventLoop& loop, Socket sock, std::size_t limit, ServerState* server,
                         const TlsParams* tls = nullptr);
+/// A stream connection on one end of a pipe (`kind` read_pipe or write_pipe), taking `fd`
+/// over; one reference, the open transport's. Reading (or, for a write pipe, watching for
+/// the reader's departure) starts at once.
+StreamConn* conn_create_pipe(EventLoop& loop, int fd, FdKind kind, std::size_t limit);
 inline void conn_add_ref(StreamConn* c) { transport_add_ref(&c->transport); }
 inline void conn_release(StreamConn* c) { transport_release(&c->transport); }
 

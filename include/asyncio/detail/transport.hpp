@@ -164,6 +164,14 @@ struct ConnFactory {
 /// `protocol_paused` iff `pause_writing()` was called and `resume_writing()` not since.
 /// `lost == 0` until the loss is decided (`close` with nothing to flush, `_force_close`,
 /// the loop closing); from then on nothing is sent and `connection_lost` is queued or run.
+/// What a transport's descriptor is: a connected stream socket, or one end of a pipe
+/// (CPython `unix_events._UnixReadPipeTransport` / `_UnixWritePipeTransport`): `read()` /
+/// `write()` instead of `recv()` / `send()`; a read pipe closes itself at EOF (whatever
+/// eof_received returns); a write pipe watches its descriptor for reading to learn that the
+/// reader went away (epoll reports EPOLLERR) and closes itself then (BrokenPipeError if
+/// data was still buffered); its `write_eof()` is `close()`.
+enum class FdKind : std::uint8_t { socket, read_pipe, write_pipe };
+
 struct SocketTransport : ListHook<ServerClientTag> {
   struct Watch : IoWatcher {
     SocketTransport* t = nullptr;
@@ -175,6 +183,7 @@ struct SocketTransport : ListHook<ServerClientTag> {
   EventLoop* loop = nullptr;
   int fd = -1;  ///< CPython `_sock_fd`; -1 once the socket is closed
   int family = AF_INET, type = SOCK_STREAM, proto = 0;  ///< of the socket (extra "socket")
+  FdKind kind = FdKind::socket;                         ///< a socket or a pipe end
   const ProtocolOps* ops = nullptr;                     ///< CPython `_protocol`: its methods ...
   void* protocol = nullptr;                             ///< ... and the object they are called on
   ServerState* server = nullptr;              ///< CPython `_server`: attached until closed
@@ -250,6 +259,19 @@ struct TlsParams {
 /// On an exception the socket is closed and `t` is left unregistered.
 void transport_init(SocketTransport* t, EventLoop& loop, Socket sock, const ProtocolOps* ops,
                     void* protocol, ServerState* server);
+
+/// `transport_init` for one end of a pipe (CPython `_UnixReadPipeTransport(loop, pipe,
+/// protocol, waiter)` / `_UnixWritePipeTransport`): takes `fd` over (made non-blocking;
+/// closed on failure), `kind` is `read_pipe` or `write_pipe`. **Exceptions:**
+/// std::invalid_argument("Pipe transport is for pipes/sockets only.") for a regular file
+/// (CPython's ValueError), OSError from fstat / epoll.
+void pipe_transport_init(SocketTransport* t, EventLoop& loop, int fd, FdKind kind,
+                         const ProtocolOps* ops, void* protocol);
+
+/// Sets SIGPIPE to SIG_IGN if it has its default action (as the Python interpreter does
+/// at start-up), so that writing to a pipe whose reader is gone fails with EPIPE instead of
+/// killing the process. Children get SIGPIPE's default back (subprocess.cpp).
+void transport_ignore_sigpipe();
 
 inline void transport_add_ref(SocketTransport* t) { t->refs++; }
 inline void transport_release(SocketTransport* t) {
