@@ -473,6 +473,20 @@ Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, in
   co_return std::pair<StreamReader, StreamWriter>(std::move(r), std::move(w));
 }
 
+Coro<StreamReader> open_read_pipe(int fd, StreamOptions opts) {
+  if (opts.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  detail::StreamConn* c =
+      detail::conn_create_pipe(get_running_loop(), fd, detail::FdKind::read_pipe, opts.limit);
+  co_return detail::StreamsAccess::reader(c);
+}
+
+Coro<StreamWriter> open_write_pipe(int fd, StreamOptions opts) {
+  if (opts.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+  detail::StreamConn* c =
+      detail::conn_create_pipe(get_running_loop(), fd, detail::FdKind::write_pipe, opts.limit);
+  co_return detail::StreamsAccess::writer(c);
+}
+
 Coro<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
                                                                  StreamOptions opts) {
   EventLoop& loop = get_running_loop();

@@ -338,6 +338,26 @@ Coro<std::pair<StreamReader, StreamWriter>> open_connection(std::string host, in
 Coro<std::pair<StreamReader, StreamWriter>> open_unix_connection(std::string path,
                                                                  StreamOptions opts = {});
 
+/// A StreamReader on the read end of a pipe or FIFO (or a socket, or a character device):
+/// `fd` is made non-blocking and taken over (closed when the reader's connection closes).
+/// EOF when every writer has closed. **Exceptions:** std::invalid_argument("Pipe transport
+/// is for pipes/sockets only.") for a regular file (Python's ValueError),
+/// std::invalid_argument("Limit cannot be <= 0"). **Python:** the idiom `reader =
+/// asyncio.StreamReader(limit=limit); await loop.connect_read_pipe(lambda:
+/// asyncio.StreamReaderProtocol(reader), pipe)` (C++ has no pipe file objects: a
+/// descriptor; docs/subprocess.md).
+Coro<StreamReader> open_read_pipe(int fd, StreamOptions opts = {});
+
+/// A StreamWriter on the write end of a pipe or FIFO: `fd` is made non-blocking and taken
+/// over. `write`, `drain` (flow control as on a socket), `close` / `write_eof` (closes once
+/// flushed); the reader's departure closes the writer (`drain` then raises
+/// BrokenPipeError or ConnectionResetError). SIGPIPE is ignored from the first one on, as
+/// the Python interpreter ignores it. **Exceptions:** as open_read_pipe. **Python:** the
+/// idiom `transport, protocol = await loop.connect_write_pipe(
+/// asyncio.streams.FlowControlMixin, pipe); writer = asyncio.StreamWriter(transport,
+/// protocol, None, loop)`.
+Coro<StreamWriter> open_write_pipe(int fd, StreamOptions opts = {});
+
 /// Listens on `host`:`port` ("" = every interface; port 0 = any free port, see
 /// `server.sockets()[0].getsockname()`), and for each connection calls
 /// `client_connected_cb(reader, writer)` — a callable returning `Coro<void>` — as a new

@@ -4,8 +4,10 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -149,6 +151,94 @@ TEST(Pipes, RegularFileIsRefused) {
       EXPECT_STREQ(e.what(), "Pipe transport is for pipes/sockets only.");
     }
     EXPECT_EQ(::fcntl(fd, F_GETFD), -1);  // taken over: closed
+  }());
+}
+
+// --- stream wrappers (open_read_pipe / open_write_pipe) ----------------------------------
+
+TEST(PipeStreams, ReaderOnAPipeReadsLinesThenEof) {
+  std::vector<std::string> lines = asyncio::run([]() -> Coro<std::vector<std::string>> {
+    int p[2];
+    EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
+    asyncio::StreamReader r = co_await asyncio::open_read_pipe(p[0]);
+    EXPECT_EQ(::write(p[1], "one\ntwo\nthree", 13), 13);
+    ::close(p[1]);
+    std::vector<std::string> out;
+    for (;;) {
+      std::string line = co_await r.readline();
+      if (line.empty()) break;
+      out.push_back(line);
+    }
+    EXPECT_TRUE(r.at_eof());
+    co_return out;
+  }());
+  EXPECT_EQ(lines, (std::vector<std::string>{"one\n", "two\n", "three"}));
+}
+
+TEST(PipeStreams, WriterAndReaderOnAFifo) {
+  // A named pipe between two streams of one loop: what the writer sends, the reader gets.
+  char dir[] = "/tmp/asyncio-fifo-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::string got = asyncio::run([](std::string path) -> Coro<std::string> {
+    int rfd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int wfd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    EXPECT_GE(rfd, 0);
+    EXPECT_GE(wfd, 0);
+    asyncio::StreamReader r = co_await asyncio::open_read_pipe(rfd);
+    asyncio::StreamWriter w = co_await asyncio::open_write_pipe(wfd);
+    const std::string big(300000, 'y');  // more than a pipe holds: drain waits for the reader
+    w.write("start ");
+    w.write(big);
+    auto writer = asyncio::create_task([](asyncio::StreamWriter w) -> Coro<void> {
+      co_await w.drain();
+      w.close();
+      co_await w.wait_closed();
+    }(w));
+    std::string all = co_await r.read();  // to EOF: the writer's close
+    co_await writer;
+    co_return all;
+  }(path));
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+  EXPECT_EQ(got.size(), 6u + 300000u);
+  EXPECT_EQ(got.substr(0, 6), "start ");
+}
+
+TEST(PipeStreams, ARegularFileIsRefused) {
+  char tmpl[] = "/tmp/asyncio-notapipe-XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ::unlink(tmpl);
+  asyncio::run([](int fd) -> Coro<void> {
+    try {
+      (void)co_await asyncio::open_read_pipe(fd);
+      ADD_FAILURE() << "no exception";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "Pipe transport is for pipes/sockets only.");
+    }
+  }(fd));
+  ::close(fd);
+}
+
+TEST(PipeStreams, WriterSeesTheReaderGo) {
+  asyncio::run([]() -> Coro<void> {
+    int p[2];
+    EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
+    asyncio::StreamWriter w = co_await asyncio::open_write_pipe(p[1]);
+    ::close(p[0]);  // no reader any more
+    w.write(std::string(300000, 'z'));
+    bool raised = false;
+    try {
+      co_await w.drain();
+      co_await asyncio::sleep(0.05);
+      co_await w.drain();
+    } catch (const asyncio::ConnectionError&) {
+      raised = true;
+    }
+    EXPECT_TRUE(raised);
+    EXPECT_TRUE(w.is_closing());
   }());
 }
 
