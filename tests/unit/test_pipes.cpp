@@ -41,12 +41,9 @@ TEST(Pipes, ReadPipeGetsDataThenEofThenLost) {
     int p[2];
     EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
     asyncio::Future<void> lost = loop.create_future();
-    auto [tr, proto] = co_await asyncio::connect_read_pipe(
-        loop,
-        [log, lost] {
-          return Recorder{log, lost};
-        },
-        p[0]);
+    // Named first: GCC 12 destroys a lambda temporary in a co_await expression twice.
+    auto factory = [log, lost] { return Recorder{log, lost}; };
+    auto [tr, proto] = co_await asyncio::connect_read_pipe(loop, factory, p[0]);
     EXPECT_EQ(::write(p[1], "abc", 3), 3);
     co_await asyncio::sleep(0.01);
     ::close(p[1]);
@@ -63,12 +60,9 @@ TEST(Pipes, WritePipeWritesAndWriteEofCloses) {
     int p[2];
     EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
     asyncio::Future<void> lost = loop.create_future();
-    auto [tr, proto] = co_await asyncio::connect_write_pipe(
-        loop,
-        [log, lost] {
-          return Recorder{log, lost};
-        },
-        p[1]);
+    // Named first: GCC 12 destroys a lambda temporary in a co_await expression twice.
+    auto factory = [log, lost] { return Recorder{log, lost}; };
+    auto [tr, proto] = co_await asyncio::connect_write_pipe(loop, factory, p[1]);
     tr.write("hello ");
     tr.write(std::string(200000, 'x'));  // more than the pipe holds: buffered
     EXPECT_GT(tr.get_write_buffer_size(), 0u);
@@ -101,12 +95,9 @@ TEST(Pipes, WritePipeReaderGoneIsBrokenPipe) {
     int p[2];
     EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
     asyncio::Future<void> lost = loop.create_future();
-    auto [tr, proto] = co_await asyncio::connect_write_pipe(
-        loop,
-        [log, lost] {
-          return Recorder{log, lost};
-        },
-        p[1]);
+    // Named first: GCC 12 destroys a lambda temporary in a co_await expression twice.
+    auto factory = [log, lost] { return Recorder{log, lost}; };
+    auto [tr, proto] = co_await asyncio::connect_write_pipe(loop, factory, p[1]);
     tr.write(std::string(200000, 'x'));  // some stays buffered
     ::close(p[0]);                       // the reader goes away
     co_await lost;
@@ -122,12 +113,9 @@ TEST(Pipes, WritePipeIdleReaderGoneIsLostNone) {
     int p[2];
     EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
     asyncio::Future<void> lost = loop.create_future();
-    auto [tr, proto] = co_await asyncio::connect_write_pipe(
-        loop,
-        [log, lost] {
-          return Recorder{log, lost};
-        },
-        p[1]);
+    // Named first: GCC 12 destroys a lambda temporary in a co_await expression twice.
+    auto factory = [log, lost] { return Recorder{log, lost}; };
+    auto [tr, proto] = co_await asyncio::connect_write_pipe(loop, factory, p[1]);
     ::close(p[0]);
     co_await lost;
   }(&log));
@@ -140,12 +128,8 @@ TEST(Pipes, RegularFileIsRefused) {
     int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
     std::vector<std::string> log;
     try {
-      co_await asyncio::connect_read_pipe(
-          loop,
-          [&log] {
-            return Recorder{&log, asyncio::Future<void>()};
-          },
-          fd);
+      auto factory = [&log] { return Recorder{&log, asyncio::Future<void>()}; };
+      co_await asyncio::connect_read_pipe(loop, factory, fd);
       ADD_FAILURE();
     } catch (const std::invalid_argument& e) {
       EXPECT_STREQ(e.what(), "Pipe transport is for pipes/sockets only.");
