@@ -244,8 +244,8 @@ void accept2_item(void* a, void* b, Op op) {
 void start_client(ServerState* s, Socket sock) {
   if (s->factory.deferred) {
     s->refs++;
-    detail::core_of(*s->loop).push_ready(&accept2_item, s,
-                        reinterpret_cast<void*>(static_cast<std::intptr_t>(sock.detach())));
+    detail::core_of(*s->loop).push_ready(
+        &accept2_item, s, reinterpret_cast<void*>(static_cast<std::intptr_t>(sock.detach())));
     return;
   }
   s->factory.start(s->factory.obj, *s->loop, std::move(sock), s);
