@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+import w7  # bench/w7.py: ensure_packages, cpu_model
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "bench" / "http"
 BUILD = ROOT / "build-http"
@@ -44,19 +46,7 @@ def log(*a):
 
 
 def ensure_packages():
-    missing = [p for p in PACKAGES
-               if subprocess.run(["dpkg", "-s", p], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL).returncode != 0]
-    if not missing:
-        return
-    cmd = ["apt-get", "install", "-y", *missing]
-    if os.geteuid() != 0:
-        if not shutil.which("sudo"):
-            log(f"http: missing {missing} and not root: those peers will be skipped")
-            return
-        cmd = ["sudo", *cmd]
-    log("http: installing", " ".join(missing))
-    subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    w7.ensure_packages(PACKAGES, "http")
 
 
 def build():
@@ -75,16 +65,6 @@ def build():
                             str(HERE / "server.go")], env=env, capture_output=True, text=True)
         if r.returncode != 0:
             log("http: go build failed:", r.stderr.strip()[-300:])
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def servers(loops):
@@ -226,7 +206,7 @@ def measure(args, route, srvs):
     print(f"HTTP GET {route}, wrk -t1 -c{args.conns} keep-alive, {args.seconds:g} s per run, "
           f"median of {args.runs} runs (rotating order); "
           + ("server pinned to CPU 0, wrk to CPU 1." if PIN else "not pinned."))
-    print(f"Machine: {platform.node()}, {cpu_model()}, {os.cpu_count()} CPUs, "
+    print(f"Machine: {platform.node()}, {w7.cpu_model()}, {os.cpu_count()} CPUs, "
           f"{platform.platform()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print()
     print("| server | req/s | p50 µs | p99 µs | ours ÷ peer (req/s) | peer p99 ÷ ours |")

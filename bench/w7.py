@@ -56,8 +56,10 @@ def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 
-def ensure_packages():
-    missing = [p for p in PACKAGES
+def ensure_packages(packages=PACKAGES, tag="w7"):
+    """Installs the missing Debian `packages` (as root, or through sudo); bench/http.py
+    uses it too."""
+    missing = [p for p in packages
                if subprocess.run(["dpkg", "-s", p], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL).returncode != 0]
     if not missing:
@@ -65,12 +67,12 @@ def ensure_packages():
     cmd = ["apt-get", "install", "-y", *missing]
     if os.geteuid() != 0:
         if not shutil.which("sudo"):
-            log(f"w7: missing {missing} and not root: those peers will be skipped")
+            log(f"{tag}: missing {missing} and not root: those peers will be skipped")
             return
         cmd = ["sudo", *cmd]
-    log("w7: installing", " ".join(missing))
+    log(f"{tag}: installing", " ".join(missing))
     if subprocess.run(cmd).returncode != 0:
-        log("w7: apt-get failed; the peers needing", missing, "will be skipped")
+        log(f"{tag}: apt-get failed; the peers needing", missing, "will be skipped")
 
 
 def python313():

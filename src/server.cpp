@@ -494,10 +494,11 @@ ConnFactory stream_factory(ClientCallback cb, std::size_t limit,
   cf.destroy = [](void* o) { delete static_cast<StreamFactory*>(o); };
   return cf;
 }
-}  // namespace
 
-// CPython `streams.start_server`: create_server with a StreamReaderProtocol factory.
-Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o) {
+/// The factory of start_server / start_unix_server: the TLS parameters are checked first,
+/// and a bad one frees the callback before it throws.
+template <class Options>
+ConnFactory server_stream_factory(ClientCallback cb, const Options& o) {
   std::optional<TlsParams> tls;
   try {
     tls =
@@ -506,7 +507,13 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
     if (cb.destroy) cb.destroy(cb.obj);
     throw;
   }
-  FactoryGuard guard{stream_factory(cb, o.limit, std::move(tls))};
+  return stream_factory(cb, o.limit, std::move(tls));
+}
+}  // namespace
+
+// CPython `streams.start_server`: create_server with a StreamReaderProtocol factory.
+Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, ServerOptions o) {
+  FactoryGuard guard{server_stream_factory(cb, o)};
   EventLoop& loop = get_running_loop();
   if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
   co_return co_await create_server_impl(loop, guard.release(), std::move(host), port, o);
@@ -514,15 +521,7 @@ Coro<Server> start_server_impl(ClientCallback cb, std::string host, int port, Se
 
 // CPython `streams.start_unix_server`.
 Coro<Server> start_unix_server_impl(ClientCallback cb, std::string path, UnixServerOptions o) {
-  std::optional<TlsParams> tls;
-  try {
-    tls =
-        tls_params(o.ssl, true, std::nullopt, {}, o.ssl_handshake_timeout, o.ssl_shutdown_timeout);
-  } catch (...) {
-    if (cb.destroy) cb.destroy(cb.obj);
-    throw;
-  }
-  FactoryGuard guard{stream_factory(cb, o.limit, std::move(tls))};
+  FactoryGuard guard{server_stream_factory(cb, o)};
   EventLoop& loop = get_running_loop();
   if (o.limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
   co_return co_await create_unix_server_impl(loop, guard.release(), std::move(path), o);

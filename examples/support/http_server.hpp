@@ -140,12 +140,8 @@ class HttpProtocol {
     state_ = State::closing;
   }
 
-  void pause_writing() {
-    write_paused_ = true;
-    transport_.pause_reading();
-  }
+  void pause_writing() { transport_.pause_reading(); }
   void resume_writing() {
-    write_paused_ = false;
     if (state_ != State::closing) transport_.resume_reading();
   }
 
@@ -486,7 +482,6 @@ class HttpProtocol {
   std::uint64_t chunk_left_ = 0;
   std::string buf_;
   std::string out_;
-  bool write_paused_ = false;
 };
 
 /// Serves on `host`:`port` until cancelled; `reuse_port` lets several loops (threads)

@@ -19,7 +19,7 @@ inline void sleep_on_timer(void* node, void*, Op op) {
   if (op != Op::run) return;
   auto* w = static_cast<SleepWaiter*>(static_cast<TimerNode*>(node));
   if (w->state != SleepWaiter::State::armed) return;
-  w->state = SleepWaiter::State::fired;
+  w->state = SleepWaiter::State::done;
   w->task->loop_->push_ready(&task_step_item, w->task, nullptr);
 }
 

@@ -98,8 +98,8 @@ struct TaskState : FutureBase, ListHook<LoopTasksTag> {
     /// Task root: CPython `_fut_waiter`, the future this task is parked on (see the
     /// invariant above). A task parked in `sleep` waits on the sleep's timer, not on a
     /// future: its `fut_waiter_` is then the sleep's `SleepWaiter` with the low bit set
-    /// (never equal to a real future; `parked_future()` reads it as a future or null, and
-    /// `cancel_fut_waiter` dispatches on the tag).
+    /// (never equal to a real future, never dereferenced as one: `cancel_fut_waiter`
+    /// dispatches on the tag).
     FutureBase* fut_waiter_ = nullptr;
     /// Inline frame (never a task): the root promise of the task running it
     /// (PromiseBase::task()).
@@ -140,7 +140,9 @@ struct TaskState : FutureBase, ListHook<LoopTasksTag> {
 /// h.cancel()`). A timer node, the task and a state do the same in 40 bytes instead of a
 /// 104-byte future plus timer (docs/design.md).
 struct SleepWaiter : TimerNode {
-  enum class State : std::uint8_t { idle, armed, fired, cancelled };
+  /// idle: not armed (before await_suspend, or a `sleep(0)` yield); armed: the task is
+  /// parked on it; done: fired or cancelled (its step is queued), nothing more to do.
+  enum class State : std::uint8_t { idle, armed, done };
   TaskState* task = nullptr;
   State state = State::idle;
 };
@@ -152,10 +154,6 @@ inline FutureBase* tag_sleep_waiter(SleepWaiter* w) {
 inline SleepWaiter* as_sleep_waiter(FutureBase* f) {
   const auto bits = reinterpret_cast<std::uintptr_t>(f);
   return bits & 1u ? reinterpret_cast<SleepWaiter*>(bits & ~std::uintptr_t{1}) : nullptr;
-}
-/// The future task `t` is parked on; null when runnable, running, or parked in `sleep`.
-inline FutureBase* parked_future(const TaskState* t) {
-  return as_sleep_waiter(t->fut_waiter_) ? nullptr : t->fut_waiter_;
 }
 
 /// CPython `Task.__repr__` ("<Task pending name='Task-1' coro=<main()>>"). src/task.cpp.
@@ -263,7 +261,7 @@ inline void task_step_inject_item(void* ctx, void*, Op op) {
 
 inline bool cancel_sleep_waiter(SleepWaiter* w, const std::string& msg) {
   if (w->state != SleepWaiter::State::armed) return false;
-  w->state = SleepWaiter::State::cancelled;
+  w->state = SleepWaiter::State::done;
   TaskState* t = w->task;
   t->inject_slot() = std::make_exception_ptr(CancelledError(msg));
   t->loop_->push_ready(&task_step_inject_item, t, nullptr);
